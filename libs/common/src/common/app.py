@@ -1,0 +1,81 @@
+"""``create_service_app``: the FastAPI application every service builds, with the suite's plumbing in place."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+
+from common.auth import AuthMiddleware, WorkerRoute
+from common.db import create_engine, create_sessionmaker
+from common.errors import install_error_handlers
+from common.health import probe_broker, probe_database
+from common.logs import configure_logging
+from common.middleware import RequestContextMiddleware, TrailingSlashMiddleware
+from common.settings import ServiceSettings
+
+LifespanHook = Callable[[FastAPI], Awaitable[None]]
+
+
+def create_service_app(
+    *,
+    name: str,
+    settings: ServiceSettings,
+    routers: Iterable[APIRouter],
+    description: str = "",
+    worker_routes: Iterable[WorkerRoute] = (),
+    on_startup: LifespanHook | None = None,
+    on_shutdown: LifespanHook | None = None,
+) -> FastAPI:
+    configure_logging(name, level=settings.suite.log_level, json_lines=settings.suite.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.settings = settings
+        if on_startup is not None:
+            await on_startup(app)
+        try:
+            yield
+        finally:
+            if on_shutdown is not None:
+                await on_shutdown(app)
+            await engine.dispose()
+
+    app = FastAPI(
+        title=f"{name} service",
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    install_error_handlers(app)
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/health", tags=["health"], summary=f"Health of the {name} service, its database and the broker")
+    async def health() -> JSONResponse:
+        database, broker = await asyncio.gather(probe_database(app.state.engine), probe_broker(settings.suite.amqp_url))
+        healthy = database["status"] == "ok" and broker["status"] == "ok"
+        body = {
+            "code": 0 if healthy else 503,
+            "msg": "success" if healthy else f"{name} is degraded",
+            "data": {
+                "service": name,
+                "status": "ok" if healthy else "degraded",
+                "database": database,
+                "broker": broker,
+            },
+        }
+        return JSONResponse(body, status_code=200 if healthy else 503)
+
+    # Starlette runs the last added middleware first: trailing slashes fold before anything reads the path.
+    app.add_middleware(AuthMiddleware, settings=settings.suite, worker_routes=tuple(worker_routes))
+    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(TrailingSlashMiddleware)
+    return app

@@ -1,0 +1,57 @@
+"""The response envelope ``{code, msg, data}`` and ``Page``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 1000
+
+
+class Envelope(BaseModel, Generic[T]):
+    code: int = 0
+    msg: str = "success"
+    data: T | None = None
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    size: int
+    pages: int
+
+    @classmethod
+    def of(cls, items: Sequence[Any], *, total: int, page: int, size: int) -> Page[Any]:
+        return cls(items=list(items), total=total, page=page, size=size, pages=math.ceil(total / size) if size else 0)
+
+
+class PageParams(BaseModel):
+    page: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+
+def page_params(default_size: int):
+    """A dependency reading ``page``/``size`` with this endpoint's default size and the suite's maximum."""
+
+    def dependency(
+        page: Annotated[int, Query(ge=1, description="Page number, from 1")] = 1,
+        size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")] = default_size,
+    ) -> PageParams:
+        return PageParams(page=page, size=size)
+
+    return dependency
+
+
+def ok(data: Any = None, msg: str = "success") -> dict[str, Any]:
+    return {"code": 0, "msg": msg, "data": data}

@@ -1,0 +1,143 @@
+"""One exception family carrying its HTTP status, and the handlers that render every error in the envelope."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    status_code = 500
+    default_message = "Internal server error"
+
+    def __init__(self, message: str | None = None, *, data: Any = None, status_code: int | None = None) -> None:
+        self.message = message or self.default_message
+        self.data = data
+        if status_code is not None:
+            self.status_code = status_code
+        super().__init__(self.message)
+
+
+class BadRequest(AppError):
+    status_code = 400
+    default_message = "Bad request"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    default_message = "Authentication required"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    default_message = "Not allowed"
+
+
+class NotFound(AppError):
+    status_code = 404
+    default_message = "Not found"
+
+    @classmethod
+    def of(cls, thing: str, identifier: Any) -> NotFound:
+        return cls(f"{thing} {identifier} not found")
+
+
+class Conflict(AppError):
+    status_code = 409
+    default_message = "Conflict"
+
+
+class UnprocessableEntity(AppError):
+    status_code = 422
+    default_message = "Validation failed"
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    default_message = "Too many requests"
+
+
+class BadGateway(AppError):
+    status_code = 502
+    default_message = "Upstream service failed"
+
+
+class ServiceUnavailable(AppError):
+    status_code = 503
+    default_message = "Service unavailable"
+
+
+HTTP_MESSAGES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request body too large",
+    422: "Validation failed",
+    429: "Too many requests",
+    500: "Internal server error",
+    502: "Upstream service failed",
+    503: "Service unavailable",
+    504: "Upstream service timed out",
+}
+
+
+def error_body(status: int, message: str, data: Any = None) -> dict[str, Any]:
+    return {"code": status, "msg": message, "data": jsonable_encoder(data)}
+
+
+def error_response(status: int, message: str, data: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(status, message, data), status_code=status, headers=headers)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for err in exc.errors():
+        location = [str(part) for part in err.get("loc", ())]
+        errors.append(
+            {
+                "loc": location,
+                "field": ".".join(location[1:]) or ".".join(location),
+                "msg": err.get("msg", ""),
+                "type": err.get("type", ""),
+            }
+        )
+    return errors
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+        return error_response(exc.status_code, exc.message, exc.data)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404 and exc.detail in (None, "Not Found"):
+            message = f"No endpoint {request.method} {request.url.path}"
+        elif exc.status_code == 405:
+            message = f"Method {request.method} not allowed on {request.url.path}"
+        else:
+            message = str(exc.detail) if exc.detail else HTTP_MESSAGES.get(exc.status_code, "Error")
+        return error_response(exc.status_code, message, None, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _field_errors(exc)
+        first = errors[0] if errors else None
+        message = f"Invalid {first['field']}: {first['msg']}" if first else "Validation failed"
+        return error_response(422, message, errors)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, "Internal server error")

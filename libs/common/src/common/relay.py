@@ -1,0 +1,155 @@
+"""The outbox relay: publishes committed events with publisher confirms and mandatory routing, then marks them.
+
+Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several relays never publish the same row at once; a
+PostgreSQL ``NOTIFY`` from the outbox trigger wakes the relay without waiting for the next poll. A failed publish
+leaves the row unpublished with the error and attempt count; it is retried with backoff, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import asyncpg
+from faststream.rabbit import RabbitBroker, RabbitExchange
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from common.db import utcnow
+from common.outbox import NOTIFY_CHANNEL, OutboxMixin
+
+logger = logging.getLogger(__name__)
+
+PUBLISH_TIMEOUT_SECONDS = 10.0
+MAX_BACKOFF_SECONDS = 10.0
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        model: type[OutboxMixin],
+        broker: RabbitBroker,
+        exchange: RabbitExchange,
+        database_url: str,
+        batch_size: int = 100,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.model = model
+        self.broker = broker
+        self.exchange = exchange
+        self.database_url = database_url
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished events in creation order; returns how many were published."""
+        model = self.model
+        published = 0
+        failed = False
+        async with self.sessionmaker() as session, session.begin():
+            rows = (
+                await session.scalars(
+                    select(model)
+                    .where(model.published_at.is_(None))
+                    .order_by(model.created_at, model.id)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            for row in rows:
+                try:
+                    await self.broker.publish(
+                        row.body,
+                        exchange=self.exchange,
+                        routing_key=row.routing_key,
+                        message_id=row.id,
+                        correlation_id=row.body.get("correlation_id") or row.id,
+                        message_type=row.routing_key,
+                        content_type="application/json",
+                        persist=True,
+                        mandatory=True,
+                        timeout=PUBLISH_TIMEOUT_SECONDS,
+                    )
+                except Exception as exc:  # broker down, channel closed, returned message...
+                    row.attempts += 1
+                    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                    logger.warning("outbox publish of %s failed: %s", row.id, row.last_error)
+                    failed = True
+                    break
+                row.published_at = utcnow()
+                published += 1
+        # Committed above: what was published stays marked even when a later row failed.
+        if failed:
+            raise _PublishFailed(published)
+        return published
+
+    async def run(self, stop: asyncio.Event) -> None:
+        listener = asyncio.create_task(self._listen(stop))
+        backoff = 0.5
+        try:
+            while not stop.is_set():
+                try:
+                    count = await self.publish_pending()
+                    backoff = 0.5
+                except _PublishFailed:
+                    count = 0
+                    await _wait(stop, backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                    continue
+                except Exception:
+                    logger.exception("outbox relay cycle failed")
+                    await _wait(stop, backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                    continue
+                if count < self.batch_size:
+                    self._wake.clear()
+                    await _wait_any(stop, self._wake, self.poll_seconds)
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+
+    async def _listen(self, stop: asyncio.Event) -> None:
+        """LISTEN on the outbox channel; a lost connection is retried, and polling covers the gap."""
+        dsn = self.database_url.replace("postgresql+asyncpg://", "postgresql://")
+        while not stop.is_set():
+            connection = None
+            try:
+                connection = await asyncpg.connect(dsn)
+                await connection.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+                while not stop.is_set() and not connection.is_closed():
+                    await _wait(stop, 5.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning("outbox LISTEN connection failed: %s", exc)
+                await _wait(stop, 2.0)
+            finally:
+                if connection is not None:
+                    with contextlib.suppress(Exception):
+                        await connection.close(timeout=2)
+
+
+class _PublishFailed(Exception):
+    def __init__(self, published: int) -> None:
+        super().__init__(f"publish failed after {published} events")
+        self.published = published
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
+    waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

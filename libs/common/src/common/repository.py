@@ -1,0 +1,60 @@
+"""``Repository[Model]``: the queries every aggregate needs; an aggregate's repository adds its own."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Generic, Self, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import utcnow
+from common.envelope import PageParams
+
+M = TypeVar("M")
+
+
+class Repository(Generic[M]):
+    model: type[M]
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @classmethod
+    def from_session(cls, session: AsyncSession) -> Self:
+        return cls(session)
+
+    @property
+    def soft_deletes(self) -> bool:
+        return hasattr(self.model, "deleted_at")
+
+    def select_live(self) -> Select[tuple[M]]:
+        statement = select(self.model)
+        if self.soft_deletes:
+            statement = statement.where(self.model.deleted_at.is_(None))  # type: ignore[attr-defined]
+        return statement
+
+    async def get(self, identifier: Any, *, for_update: bool = False) -> M | None:
+        """A live row by primary key (None when absent or soft-deleted)."""
+        statement = self.select_live().where(self.model.id == identifier)  # type: ignore[attr-defined]
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.scalars(statement)).one_or_none()
+
+    async def add(self, instance: M) -> M:
+        self.session.add(instance)
+        await self.session.flush()
+        return instance
+
+    async def soft_delete(self, instance: M) -> M:
+        instance.deleted_at = utcnow()  # type: ignore[attr-defined]
+        await self.session.flush()
+        return instance
+
+    async def paginate(self, statement: Select[tuple[M]], page: PageParams) -> tuple[Sequence[M], int]:
+        total = await self.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+        rows = (await self.session.scalars(statement.offset(page.offset).limit(page.size))).all()
+        return rows, int(total or 0)
+
+    async def all(self, statement: Select[tuple[M]]) -> Sequence[M]:
+        return (await self.session.scalars(statement)).all()

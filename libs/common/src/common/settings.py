@@ -1,0 +1,81 @@
+"""Settings shared by every service (prefix ``SUITE_``) and the base for a service's own settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_WEBHOOK_TOKEN = "dev-webhook-token"
+
+
+class SuiteSettings(BaseSettings):
+    """What all services of one deployment agree on: broker, credentials, public URL."""
+
+    model_config = SettingsConfigDict(env_prefix="SUITE_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    events_exchange: str = "suite.events"
+    tasks_exchange: str = "suite.tasks"
+    broker_prefix: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    auth: Literal["on", "off"] = "on"
+    api_keys: str = ""
+    worker_keys: str = ""
+    webhook_token: str = ""
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _secrets_outside_development(self) -> SuiteSettings:
+        if self.environment == "production" and self.auth == "on":
+            if not self.api_key_set:
+                raise ValueError("SUITE_API_KEYS must be set when SUITE_ENVIRONMENT=production")
+            if not self.webhook_token or self.webhook_token == DEVELOPMENT_WEBHOOK_TOKEN:
+                raise ValueError("SUITE_WEBHOOK_TOKEN must be set to a real secret in production")
+        if not self.webhook_token and self.environment != "production":
+            self.webhook_token = DEVELOPMENT_WEBHOOK_TOKEN
+        return self
+
+    @property
+    def api_key_set(self) -> frozenset[str]:
+        return _split(self.api_keys)
+
+    @property
+    def worker_key_set(self) -> frozenset[str]:
+        return _split(self.worker_keys)
+
+    @property
+    def auth_enabled(self) -> bool:
+        return self.auth == "on"
+
+
+def _split(value: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+
+class ServiceSettings(BaseSettings):
+    """Base of a service's settings; subclasses set ``env_prefix`` (e.g. ``CATALOG_``)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int
+    db_pool_size: int = 10
+    relay_batch_size: int = 100
+    relay_poll_seconds: float = 1.0
+    suite: SuiteSettings = Field(default_factory=SuiteSettings)
+
+
+@lru_cache
+def suite_settings() -> SuiteSettings:
+    return SuiteSettings()

@@ -1,0 +1,13 @@
+from common.app import create_service_app
+from fastapi import FastAPI
+
+from analysis.settings import AnalysisSettings
+
+
+def create_app(settings: AnalysisSettings | None = None) -> FastAPI:
+    return create_service_app(
+        name="analysis",
+        settings=settings or AnalysisSettings(),
+        routers=[],
+        description="Competitor YouTube channels, their snapshots, video downloads and scene analysis.",
+    )

@@ -1,0 +1,20 @@
+"""Analysis's FastStream process: its event consumers and the outbox relay."""
+
+from common.worker import WorkerContext, build_worker, main
+
+from analysis.models import OutboxMessage, ProcessedMessage
+from analysis.settings import AnalysisSettings
+
+
+def create_worker(settings: AnalysisSettings | None = None, *, amqp_url: str | None = None) -> WorkerContext:
+    return build_worker(
+        name="analysis",
+        settings=settings or AnalysisSettings(),
+        outbox_model=OutboxMessage,
+        inbox_model=ProcessedMessage,
+        amqp_url=amqp_url,
+    )
+
+
+if __name__ == "__main__":
+    main(create_worker)

@@ -1,0 +1,36 @@
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from common import testing
+
+SERVICE_DIR = Path(__file__).resolve().parents[1]
+testing.apply_suite_env()
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    async with testing.migrated_database("analysis", SERVICE_DIR) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+async def _clean_database(database_url: str) -> AsyncIterator[None]:
+    yield
+    await testing.truncate_all(database_url)
+
+
+@pytest.fixture
+def settings(database_url: str):
+    from analysis.settings import AnalysisSettings
+
+    return AnalysisSettings(database_url=database_url)
+
+
+@pytest.fixture
+async def client(settings) -> AsyncIterator[httpx.AsyncClient]:
+    from analysis.main import create_app
+
+    async with testing.running_app(create_app(settings)) as client:
+        yield client

@@ -1,0 +1,77 @@
+from collections.abc import Sequence
+
+from common.envelope import PageParams
+from common.errors import Conflict, NotFound
+from common.ids import new_id
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.assets.repository import AssetRepository
+from catalog.assets.schemas import Asset as AssetOut
+from catalog.assets.schemas import AssetCreate, AssetUpdate
+from catalog.events import ASSET_CREATED, ASSET_DELETED, ASSET_UPDATED, outbox
+from catalog.models import Asset
+
+
+def _payload(asset: Asset) -> dict:
+    return AssetOut.model_validate(asset).model_dump(mode="json")
+
+
+class AssetService:
+    async def create(self, session: AsyncSession, data: AssetCreate) -> tuple[Asset, bool]:
+        """The new asset and True, or the live asset with the same ``file_hash`` and False."""
+        repository = AssetRepository.from_session(session)
+        created = await repository.insert_unless_hash_exists({"id": new_id(), **data.model_dump()})
+        if created is not None:
+            await outbox.add(session, ASSET_CREATED, _payload(created))
+            return created, True
+        existing = await repository.get_by_hash(data.file_hash)
+        if existing is None:  # the conflicting asset was deleted between the insert and this read
+            raise Conflict("An asset with this file_hash was being changed concurrently; retry the request")
+        return existing, False
+
+    async def get(self, session: AsyncSession, asset_id: str) -> Asset:
+        asset = await AssetRepository.from_session(session).get(asset_id)
+        if asset is None:
+            raise NotFound.of("Asset", asset_id)
+        return asset
+
+    async def get_by_hash(self, session: AsyncSession, file_hash: str) -> Asset:
+        asset = await AssetRepository.from_session(session).get_by_hash(file_hash)
+        if asset is None:
+            raise NotFound(f"No asset with file_hash {file_hash}")
+        return asset
+
+    async def list(
+        self, session: AsyncSession, page: PageParams, *, asset_type: str | None = None, status: str | None = None
+    ) -> tuple[Sequence[Asset], int]:
+        return await AssetRepository.from_session(session).list_page(page, asset_type=asset_type, status=status)
+
+    async def update(self, session: AsyncSession, asset_id: str, data: AssetUpdate) -> Asset:
+        repository = AssetRepository.from_session(session)
+        asset = await repository.get(asset_id, for_update=True)
+        if asset is None:
+            raise NotFound.of("Asset", asset_id)
+        changes = data.model_dump(exclude_unset=True)
+        for field, value in changes.items():
+            if value is None and field in ("name", "asset_type", "file_hash", "visibility", "status"):
+                continue  # required columns keep their value when a client sends null
+            setattr(asset, field, {} if field == "asset_metadata" and value is None else value)
+        try:
+            async with session.begin_nested():
+                await session.flush()
+        except IntegrityError as exc:
+            raise Conflict(f"Another asset already has file_hash {changes.get('file_hash')}") from exc
+        await outbox.add(session, ASSET_UPDATED, _payload(asset))
+        return asset
+
+    async def delete(self, session: AsyncSession, asset_id: str) -> None:
+        repository = AssetRepository.from_session(session)
+        asset = await repository.get(asset_id, for_update=True)
+        if asset is None:
+            raise NotFound.of("Asset", asset_id)
+        await repository.soft_delete(asset)
+        await outbox.add(session, ASSET_DELETED, {"id": asset.id, "file_hash": asset.file_hash})
+
+
+asset_service = AssetService()

@@ -1,0 +1,11 @@
+"""What catalog publishes (through its outbox). It consumes nothing yet."""
+
+from common.outbox import Outbox
+
+from catalog.models import OutboxMessage
+
+ASSET_CREATED = "catalog.asset.created.v1"
+ASSET_UPDATED = "catalog.asset.updated.v1"
+ASSET_DELETED = "catalog.asset.deleted.v1"
+
+outbox = Outbox(OutboxMessage, producer="catalog")

@@ -1,0 +1,20 @@
+"""Catalog's FastStream process: the outbox relay (catalog consumes no events yet)."""
+
+from common.worker import WorkerContext, build_worker, main
+
+from catalog.models import OutboxMessage, ProcessedMessage
+from catalog.settings import CatalogSettings
+
+
+def create_worker(settings: CatalogSettings | None = None, *, amqp_url: str | None = None) -> WorkerContext:
+    return build_worker(
+        name="catalog",
+        settings=settings or CatalogSettings(),
+        outbox_model=OutboxMessage,
+        inbox_model=ProcessedMessage,
+        amqp_url=amqp_url,
+    )
+
+
+if __name__ == "__main__":
+    main(create_worker)

@@ -1,0 +1,6 @@
+from common.testing import ok_data
+
+
+async def test_health_reports_database_and_broker(client):
+    data = ok_data(await client.get("/health"))
+    assert data == {"service": "catalog", "status": "ok", "database": {"status": "ok"}, "broker": {"status": "ok"}}
