@@ -54,8 +54,10 @@ mkdir -p "$dir"
 # Serialise concurrent installers (e.g. two test sessions) on the same cache directory.
 if command -v flock >/dev/null 2>&1; then
   exec 9>"$cache_root/$hash.lock"
-  log "waiting for the install lock $cache_root/$hash.lock"
-  flock 9
+  if ! flock -n 9; then
+    log "another install is running; waiting for the lock $cache_root/$hash.lock"
+    flock 9
+  fi
   if is_ready; then
     echo "$bin"
     exit 0

@@ -11,13 +11,13 @@ import asyncio
 import contextlib
 import logging
 
-import asyncpg
 from faststream.rabbit import RabbitBroker, RabbitExchange
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.db import utcnow
 from common.outbox import NOTIFY_CHANNEL, OutboxMixin
+from common.pgnotify import listen, wait_any, wait_for
 
 logger = logging.getLogger(__name__)
 
@@ -89,67 +89,33 @@ class OutboxRelay:
         return published
 
     async def run(self, stop: asyncio.Event) -> None:
-        listener = asyncio.create_task(self._listen(stop))
+        listener = asyncio.create_task(listen(self.database_url, NOTIFY_CHANNEL, self._wake, stop))
         backoff = 0.5
         try:
             while not stop.is_set():
+                self._wake.clear()  # before the batch, so a NOTIFY that lands during it is not lost
                 try:
                     count = await self.publish_pending()
                     backoff = 0.5
                 except _PublishFailed:
                     count = 0
-                    await _wait(stop, backoff)
+                    await wait_for(stop, backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                     continue
                 except Exception:
                     logger.exception("outbox relay cycle failed")
-                    await _wait(stop, backoff)
+                    await wait_for(stop, backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                     continue
                 if count < self.batch_size:
-                    self._wake.clear()
-                    await _wait_any(stop, self._wake, self.poll_seconds)
+                    await wait_any(stop, self._wake, self.poll_seconds)
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
-
-    async def _listen(self, stop: asyncio.Event) -> None:
-        """LISTEN on the outbox channel; a lost connection is retried, and polling covers the gap."""
-        dsn = self.database_url.replace("postgresql+asyncpg://", "postgresql://")
-        while not stop.is_set():
-            connection = None
-            try:
-                connection = await asyncpg.connect(dsn)
-                await connection.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
-                while not stop.is_set() and not connection.is_closed():
-                    await _wait(stop, 5.0)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logger.warning("outbox LISTEN connection failed: %s", exc)
-                await _wait(stop, 2.0)
-            finally:
-                if connection is not None:
-                    with contextlib.suppress(Exception):
-                        await connection.close(timeout=2)
 
 
 class _PublishFailed(Exception):
     def __init__(self, published: int) -> None:
         super().__init__(f"publish failed after {published} events")
         self.published = published
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-
-async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
-    waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(wake.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
