@@ -1,0 +1,33 @@
+# The suite's two commands: `make run` and `make test`. Nothing needs to be installed by hand.
+SHELL := /bin/bash
+# uv from PATH, else the one pip installs into this Python (`python3 -m uv`).
+UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+PY := $(UV) run --frozen python
+
+.PHONY: setup run up down test test-fast lint compose-config bench clean
+
+setup:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+run: setup
+	@$(PY) -m gateway.launcher run
+
+up: setup
+	@$(PY) -m gateway.launcher up
+
+down: setup
+	@$(PY) -m gateway.launcher down
+
+test: setup
+	@bash deploy/ci/prepare.sh
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	@$(UV) run --frozen ruff check . && $(UV) run --frozen ruff format --check .
+
+bench: setup
+	@$(PY) bench/http_load.py
+
+clean:
+	rm -rf .run
