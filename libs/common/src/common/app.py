@@ -76,6 +76,6 @@ def create_service_app(
 
     # Starlette runs the last added middleware first: trailing slashes fold before anything reads the path.
     app.add_middleware(AuthMiddleware, settings=settings.suite, worker_routes=tuple(worker_routes))
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, service=name)
     app.add_middleware(TrailingSlashMiddleware)
     return app

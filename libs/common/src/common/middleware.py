@@ -33,10 +33,12 @@ class TrailingSlashMiddleware:
 
 
 class RequestContextMiddleware:
-    """Gives each request an id (``X-Request-ID``, taken from the caller when sent) and logs one access line."""
+    """Gives each request an id (``X-Request-ID``, taken from the caller when sent), names the service that
+    answered (``X-Served-By``, which makes routing visible through the gateway) and logs one access line."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
+        self.service = service
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,7 +52,9 @@ class RequestContextMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
-                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+                headers = MutableHeaders(scope=message)
+                headers.append("X-Request-ID", request_id)
+                headers.append("X-Served-By", self.service)
             await send(message)
 
         try:

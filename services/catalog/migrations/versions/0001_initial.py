@@ -7,8 +7,9 @@ Create Date: 2026-11-26
 
 import sqlalchemy as sa
 from alembic import op
-from common.migrations import create_messaging_tables, drop_messaging_tables
 from sqlalchemy.dialects.postgresql import JSONB
+
+from common.migrations import create_messaging_tables, drop_messaging_tables
 
 revision = "0001"
 down_revision = None

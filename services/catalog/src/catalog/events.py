@@ -1,8 +1,7 @@
 """What catalog publishes (through its outbox). It consumes nothing yet."""
 
-from common.outbox import Outbox
-
 from catalog.models import OutboxMessage
+from common.outbox import Outbox
 
 ASSET_CREATED = "catalog.asset.created.v1"
 ASSET_UPDATED = "catalog.asset.updated.v1"

@@ -1,8 +1,8 @@
-from common.app import create_service_app
 from fastapi import FastAPI
 
 from catalog.assets.endpoints import router as assets_router
 from catalog.settings import CatalogSettings
+from common.app import create_service_app
 
 
 def create_app(settings: CatalogSettings | None = None) -> FastAPI:

@@ -1,9 +1,8 @@
 """Catalog's FastStream process: the outbox relay (catalog consumes no events yet)."""
 
-from common.worker import WorkerContext, build_worker, main
-
 from catalog.models import OutboxMessage, ProcessedMessage
 from catalog.settings import CatalogSettings
+from common.worker import WorkerContext, build_worker, main
 
 
 def create_worker(settings: CatalogSettings | None = None, *, amqp_url: str | None = None) -> WorkerContext:

@@ -2,9 +2,10 @@ import asyncio
 import hashlib
 
 import httpx
-from common.testing import assert_envelope_error, ok_data
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from common.testing import assert_envelope_error, ok_data
 
 
 def asset_body(content: bytes = b"frame-bytes", **overrides):

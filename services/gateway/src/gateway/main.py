@@ -9,13 +9,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from common.errors import HTTP_MESSAGES, NotFound, error_response, install_error_handlers
-from common.logs import configure_logging
-from common.middleware import RequestContextMiddleware, TrailingSlashMiddleware
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from common.errors import HTTP_MESSAGES, NotFound, error_response, install_error_handlers
+from common.logs import configure_logging
+from common.middleware import RequestContextMiddleware, TrailingSlashMiddleware
 from gateway.openapi import OpenAPIAggregator
 from gateway.settings import GatewaySettings
 
@@ -80,7 +80,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def not_found(path: str, request: Request) -> Any:
         raise NotFound(f"No endpoint {request.method} /{path}")
 
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, service="gateway")
     app.add_middleware(TrailingSlashMiddleware)
     return app
 

@@ -110,6 +110,28 @@ async def running_app(app: FastAPI, *, api_key: str | None = TEST_API_KEY) -> As
             yield client
 
 
+async def delete_run_broker_objects() -> None:
+    """Delete every queue and exchange this test run declared (their names start with ``BROKER_PREFIX``).
+
+    Lists them with ``rabbitmqctl`` when it is on this machine (the broker runs locally here); otherwise the
+    prefixed objects stay behind, harmless to other runs.
+    """
+    import shutil
+    import subprocess
+
+    if shutil.which("rabbitmqctl") is None:
+        return
+
+    def names(kind: str) -> list[str]:
+        result = subprocess.run(["rabbitmqctl", kind, "-q", "name"], capture_output=True, text=True, timeout=30)
+        return [line.strip() for line in result.stdout.splitlines() if line.strip().startswith(BROKER_PREFIX)]
+
+    queues, exchanges = await asyncio.gather(
+        asyncio.to_thread(names, "list_queues"), asyncio.to_thread(names, "list_exchanges")
+    )
+    await delete_broker_names(queues, exchanges)
+
+
 async def delete_broker_names(queues: list[str], exchanges: list[str]) -> None:
     connection = await aio_pika.connect(AMQP_URL)
     try:

@@ -1,11 +1,11 @@
 from typing import Annotated, Any
 
-from common.db import SessionDep
-from common.envelope import Envelope, Page, PageParams, ok, page_params
 from fastapi import APIRouter, Depends, Query
 
 from catalog.assets.schemas import Asset, AssetCreate, AssetUpdate
 from catalog.assets.service import asset_service
+from common.db import SessionDep
+from common.envelope import Envelope, Page, PageParams, ok, page_params
 
 router = APIRouter(prefix="/api/assets", tags=["Assets"])
 

@@ -1,12 +1,12 @@
 from collections.abc import Sequence
 from typing import Any
 
-from common.envelope import PageParams
-from common.repository import Repository
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 
 from catalog.models import Asset
+from common.envelope import PageParams
+from common.repository import Repository
 
 
 class AssetRepository(Repository[Asset]):

@@ -1,8 +1,5 @@
 from collections.abc import Sequence
 
-from common.envelope import PageParams
-from common.errors import Conflict, NotFound
-from common.ids import new_id
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +8,9 @@ from catalog.assets.schemas import Asset as AssetOut
 from catalog.assets.schemas import AssetCreate, AssetUpdate
 from catalog.events import ASSET_CREATED, ASSET_DELETED, ASSET_UPDATED, outbox
 from catalog.models import Asset
+from common.envelope import PageParams
+from common.errors import Conflict, NotFound
+from common.ids import new_id
 
 
 def _payload(asset: Asset) -> dict:

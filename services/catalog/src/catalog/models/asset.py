@@ -1,11 +1,11 @@
 from typing import Any
 
-from common.db import IdMixin, SoftDeleteMixin, TimestampMixin
 from sqlalchemy import Float, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog.models.base import Base
+from common.db import IdMixin, SoftDeleteMixin, TimestampMixin
 
 
 class Asset(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
