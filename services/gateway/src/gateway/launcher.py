@@ -105,17 +105,22 @@ class Suite:
         return commands
 
     def start(self, *, detach: bool = False) -> None:
+        for name, command in self.commands().items():
+            self._spawn(name, command, detach=detach)
+
+    def start_one(self, name: str) -> None:
+        self._spawn(name, self.commands()[name], detach=False)
+
+    def _spawn(self, name: str, command: list[str], *, detach: bool) -> None:
         (self.run_dir / "logs").mkdir(parents=True, exist_ok=True)
         (self.run_dir / "pids").mkdir(parents=True, exist_ok=True)
-        env = self.process_env()
-        for name, command in self.commands().items():
-            log = open(self.run_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
-            process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=detach
-            )
-            log.close()
-            self.processes[name] = process
-            (self.run_dir / "pids" / f"{name}.pid").write_text(str(process.pid))
+        log = open(self.run_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=self.process_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=detach
+        )
+        log.close()
+        self.processes[name] = process
+        (self.run_dir / "pids" / f"{name}.pid").write_text(str(process.pid))
 
     def wait_healthy(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
