@@ -26,6 +26,9 @@ test: setup
 lint: setup
 	@$(UV) run --frozen ruff check . && $(UV) run --frozen ruff format --check .
 
+compose-config: setup
+	@$(PY) -m gateway.compose_config
+
 bench: setup
 	@$(PY) bench/http_load.py
 

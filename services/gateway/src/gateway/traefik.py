@@ -79,7 +79,7 @@ def static_config(settings: GatewaySettings, *, dynamic_file: str, access_log: s
         "providers": {"file": {"filename": dynamic_file, "watch": True}},
         "ping": {"entryPoint": "admin"},
         "metrics": {"prometheus": {"entryPoint": "admin"}},
-        "log": {"level": "WARN"},
+        "log": {"level": "WARN", "noColor": True},
     }
     if access_log is not None:
         config["accessLog"] = {"filePath": access_log, "format": "json", "bufferingSize": 100}
