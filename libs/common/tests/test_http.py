@@ -60,7 +60,13 @@ async def hook(thing_id: str) -> dict:
 
 
 def make_client(auth: str = "on") -> httpx.AsyncClient:
-    suite = SuiteSettings(auth=auth, api_keys=f"{API_KEY},other", worker_keys=WORKER_KEY, webhook_token=WEBHOOK_TOKEN)
+    suite = SuiteSettings(
+        auth=auth,
+        api_keys=f"{API_KEY},other",
+        worker_keys=WORKER_KEY,
+        webhook_token=WEBHOOK_TOKEN,
+        max_request_body_bytes=1000,
+    )
     settings = ServiceSettings(database_url="postgresql+asyncpg://unused/unused", port=0, suite=suite)
     app = create_service_app(
         name="things",
@@ -105,6 +111,22 @@ class TestEnvelope:
             body = assert_envelope(await client.post("/api/things", json={"name": 3}, headers=headers), 422)
         assert {error["field"] for error in body["data"]} == {"name", "size"}
         assert body["msg"].startswith("Invalid ")
+
+    async def test_oversized_body_is_413_in_the_envelope(self):
+        body = {"name": "x" * 2000, "size": 1}
+        async with make_client() as client:
+            response = await client.post("/api/things", json=body, headers={"X-API-Key": API_KEY})
+        assert_envelope(response, 413)
+
+    async def test_oversized_body_without_content_length_is_413_in_the_envelope(self):
+        async def chunks():
+            yield b'{"name": "' + b"x" * 600
+            yield b"y" * 600 + b'", "size": 1}'
+
+        headers = {"X-API-Key": API_KEY, "Content-Type": "application/json"}
+        async with make_client() as client:
+            response = await client.post("/api/things", content=chunks(), headers=headers)
+        assert_envelope(response, 413)
 
     async def test_trailing_slash_is_answered_without_redirect(self):
         headers = {"X-API-Key": API_KEY}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 
@@ -14,10 +15,23 @@ from common.db import create_engine, create_sessionmaker
 from common.errors import install_error_handlers
 from common.health import probe_broker, probe_database
 from common.logs import configure_logging
-from common.middleware import RequestContextMiddleware, TrailingSlashMiddleware
+from common.middleware import BodyLimitMiddleware, RequestContextMiddleware, TrailingSlashMiddleware
 from common.settings import ServiceSettings
 
 LifespanHook = Callable[[FastAPI], Awaitable[None]]
+
+
+def tune_garbage_collector() -> None:
+    """Fewer, cheaper collections for a long-running request server.
+
+    Everything alive after start-up (modules, routes, compiled schemas) is moved out of the collector's view, and
+    the youngest generation is collected every 20,000 allocations instead of 700. Measured on the catalog GET: p99
+    latency at 10 connections about halves (docs/performance.md); memory stays flat because request objects die
+    young either way.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 100)
 
 
 def create_service_app(
@@ -40,6 +54,7 @@ def create_service_app(
         app.state.settings = settings
         if on_startup is not None:
             await on_startup(app)
+        tune_garbage_collector()
         try:
             yield
         finally:
@@ -75,6 +90,7 @@ def create_service_app(
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     # Starlette runs the last added middleware first: trailing slashes fold before anything reads the path.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.suite.max_request_body_bytes)
     app.add_middleware(AuthMiddleware, settings=settings.suite, worker_routes=tuple(worker_routes))
     app.add_middleware(RequestContextMiddleware, service=name)
     app.add_middleware(TrailingSlashMiddleware)

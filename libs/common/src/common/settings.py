@@ -28,6 +28,7 @@ class SuiteSettings(BaseSettings):
     webhook_token: str = ""
     log_level: str = "INFO"
     log_json: bool = True
+    max_request_body_bytes: int = 100 * 1024 * 1024
 
     @field_validator("public_url")
     @classmethod

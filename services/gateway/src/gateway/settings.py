@@ -18,7 +18,6 @@ class GatewaySettings(ServiceSettings):
     production_url: str = "http://127.0.0.1:8103"
     analysis_url: str = "http://127.0.0.1:8104"
     gateway_url: str = ""  # how Traefik reaches this app; defaults to http://127.0.0.1:<port>
-    max_request_body_bytes: int = 100 * 1024 * 1024
     upstream_timeout_seconds: int = 60
 
     def service_urls(self) -> dict[str, str]:
