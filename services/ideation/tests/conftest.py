@@ -1,11 +1,23 @@
+"""Fixtures for ideation's service tests: a migrated database, the app, a fake n8n and the worker's dispatcher."""
+
+import asyncio
+import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from common import testing
+from common.db import create_engine, create_sessionmaker
+from common.settings import SuiteSettings
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
+PUBLIC_URL = "http://suite.test:8000"
 testing.apply_suite_env()
 
 
@@ -25,7 +37,7 @@ async def _clean_database(database_url: str) -> AsyncIterator[None]:
 def settings(database_url: str):
     from ideation.settings import IdeationSettings
 
-    return IdeationSettings(database_url=database_url)
+    return IdeationSettings(database_url=database_url, suite=SuiteSettings(public_url=PUBLIC_URL))
 
 
 @pytest.fixture
@@ -34,3 +46,174 @@ async def client(settings) -> AsyncIterator[httpx.AsyncClient]:
 
     async with testing.running_app(create_app(settings)) as client:
         yield client
+
+
+@pytest.fixture
+async def anonymous_client(settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with a client that sends no credentials at all."""
+    from ideation.main import create_app
+
+    async with testing.running_app(create_app(settings), api_key=None) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def sessionmaker(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(database_url, pool_size=5)
+    yield create_sessionmaker(engine)
+    await engine.dispose()
+
+
+# --- a fake n8n: a loopback HTTP server that records trigger requests ---------------------------------------------
+
+
+@dataclass
+class TriggerRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+class FakeN8n:
+    """Answers every POST with ``status`` (200 by default) and records it; ``close()`` makes it unreachable."""
+
+    def __init__(self) -> None:
+        self.requests: list[TriggerRequest] = []
+        self.status = 200
+        self.port = 0
+        self._server: asyncio.Server | None = None
+
+    async def start(self, *, port: int = 0) -> None:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    def url(self, name: str = "suite-inspiration") -> str:
+        return f"http://127.0.0.1:{self.port}/webhook/{name}"
+
+    def bodies(self, workflow_type: str | None = None) -> list[dict[str, Any]]:
+        return [r.body for r in self.requests if workflow_type is None or r.body.get("workflow_type") == workflow_type]
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request_line = (await reader.readline()).decode("latin-1")
+            if not request_line:
+                return
+            method, target, _ = request_line.split(" ", 2)
+            headers: dict[str, str] = {}
+            while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                name, value = line.decode("latin-1").split(":", 1)
+                headers[name.strip().lower()] = value.strip()
+            raw = await reader.readexactly(int(headers.get("content-length", "0")))
+            self.requests.append(TriggerRequest(method, target, headers, json.loads(raw) if raw else None))
+            payload = b'{"message":"Workflow was started"}'
+            writer.write(
+                f"HTTP/1.1 {self.status} Status\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode()
+                + payload
+            )
+            await writer.drain()
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+async def n8n() -> AsyncIterator[FakeN8n]:
+    server = FakeN8n()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def dispatcher(sessionmaker, settings):
+    """The worker's dispatcher, driven by the test with ``await dispatcher.dispatch_due()``."""
+    from ideation.dispatcher import build_dispatcher
+
+    return build_dispatcher(sessionmaker, settings, backoff_seconds=0, timeout_seconds=5, max_attempts=3)
+
+
+# --- database probes ----------------------------------------------------------------------------------------------
+
+
+class Db:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    async def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        async with self.sessionmaker() as session:
+            result = await session.execute(text(sql), params)
+            return [dict(row) for row in result.mappings().all()]
+
+    async def events(self, prefix: str = "ideation.") -> list[dict[str, Any]]:
+        """Outbox rows in insertion order: ``{routing_key, body}``."""
+        return await self.rows(
+            "SELECT routing_key, body FROM outbox WHERE routing_key LIKE :prefix ORDER BY created_at, id",
+            prefix=f"{prefix}%",
+        )
+
+    async def runs(self, target_id: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM workflow_runs"
+        if target_id is not None:
+            sql += " WHERE target_id = :target_id"
+        return await self.rows(sql + " ORDER BY created_at, id", target_id=target_id)
+
+
+@pytest.fixture
+def db(sessionmaker) -> Db:
+    return Db(sessionmaker)
+
+
+# --- API helpers ----------------------------------------------------------------------------------------------------
+
+
+class Api:
+    """Thin helpers over the HTTP interface, so tests read as scenarios."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def workflow(self, workflow_type: str = "inspiration", **overrides: Any) -> dict[str, Any]:
+        body = {"name": f"{workflow_type} workflow", "workflow_type": workflow_type, **overrides}
+        return testing.ok_data(await self.client.post("/api/workflow-registry", json=body))
+
+    async def project_type(self, code: str = "short_drama", **overrides: Any) -> dict[str, Any]:
+        body = {"code": code, "name": code.replace("_", " ").title(), **overrides}
+        return testing.ok_data(await self.client.post("/api/project-types", json=body))
+
+    async def inspiration(self, title: str = "A cat learns to cook", **overrides: Any) -> dict[str, Any]:
+        body = {"title": title, **overrides}
+        return testing.ok_data(await self.client.post("/api/inspirations", json=body))
+
+    async def get_inspiration(self, inspiration_id: str) -> dict[str, Any]:
+        return testing.ok_data(await self.client.get(f"/api/inspirations/{inspiration_id}"))
+
+    async def callback(self, inspiration_id: str, body: dict[str, Any], **headers: str) -> httpx.Response:
+        return await self.client.post(
+            f"/api/webhooks/n8n/inspiration/{inspiration_id}",
+            json=body,
+            headers={"X-Webhook-Token": testing.TEST_WEBHOOK_TOKEN, **headers},
+        )
+
+    async def wired_type(
+        self, n8n: FakeN8n, code: str = "short_drama", *, transform: bool = True, **overrides: Any
+    ) -> dict[str, Any]:
+        """A project type whose inspiration (and transform) workflows point at the fake n8n."""
+        inspiration = await self.workflow("inspiration", n8n_webhook_url=n8n.url("suite-inspiration"))
+        fields: dict[str, Any] = {"inspiration_workflow_id": inspiration["id"]}
+        if transform:
+            fields["transform_workflow_id"] = (
+                await self.workflow("transform", n8n_webhook_url=n8n.url("suite-transform"))
+            )["id"]
+        return await self.project_type(code, **fields, **overrides)
+
+
+@pytest.fixture
+def api(client) -> Api:
+    return Api(client)

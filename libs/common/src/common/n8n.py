@@ -22,10 +22,10 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy import DateTime, Integer, String, Text, func, select
+from sqlalchemy import DateTime, Index, Integer, String, Text, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from common.db import utcnow
 from common.errors import BadRequest, NotFound
@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "workflow_runs"
 PENDING, RUNNING, SUCCEEDED, FAILED = "pending", "running", "succeeded", "failed"
+LEASE_MARGIN_SECONDS = 5.0
 
 
 class WorkflowRunMixin:
@@ -58,6 +59,14 @@ class WorkflowRunMixin:
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        # The same indexes create_workflow_runs_table() makes, so autogenerate sees no drift.
+        return (
+            Index("ix_workflow_runs_target", "target_type", "target_id", "created_at"),
+            Index("ix_workflow_runs_due", "next_attempt_at", postgresql_where=sa.text("status = 'pending'")),
+        )
 
 
 def create_workflow_runs_table() -> None:
@@ -146,6 +155,8 @@ class WorkflowRuns:
             status=PENDING,
             attempts=0,
             next_attempt_at=utcnow(),
+            # Stamped now, not by the database (now() is the transaction's start), so runs sort by start order.
+            created_at=utcnow(),
         )
         session.add(run)
         await session.flush()
@@ -218,56 +229,80 @@ class N8nDispatcher:
         self._wake = asyncio.Event()
 
     async def dispatch_due(self, *, limit: int = 20) -> int:
-        """Send every run that is due, one transaction each; returns how many were attempted."""
+        """Send every run that is due; returns how many were attempted.
+
+        Each send is three steps, so no row lock is held while waiting on n8n (a workflow may call back before it
+        answers the trigger): claim the run in a short transaction (attempt counted, a lease pushes
+        ``next_attempt_at`` past the timeout so a crashed dispatcher's run is retried), POST without a
+        transaction, then record the outcome unless a callback already completed the run.
+        """
         attempted = 0
         client = self._client or httpx.AsyncClient(timeout=self.timeout_seconds)
         try:
             while attempted < limit:
-                async with self.sessionmaker() as session, session.begin():
-                    run = (
-                        await session.scalars(
-                            select(self.model)
-                            .where(self.model.status == PENDING, self.model.next_attempt_at <= func.now())
-                            .order_by(self.model.next_attempt_at)
-                            .limit(1)
-                            .with_for_update(skip_locked=True)
-                        )
-                    ).one_or_none()
-                    if run is None:
-                        break
-                    await self._send(session, client, run)
-                    attempted += 1
+                claim = await self._claim()
+                if claim is None:
+                    break
+                run_id, url, body = claim
+                error = await self._post(client, url, body)
+                await self._record(run_id, error)
+                attempted += 1
         finally:
             if self._client is None:
                 await client.aclose()
         return attempted
 
-    async def _send(self, session: AsyncSession, client: httpx.AsyncClient, run: WorkflowRunMixin) -> None:
-        run.attempts += 1
+    async def _claim(self) -> tuple[str, str, dict[str, Any]] | None:
+        async with self.sessionmaker() as session, session.begin():
+            run = (
+                await session.scalars(
+                    select(self.model)
+                    .where(self.model.status == PENDING, self.model.next_attempt_at <= func.now())
+                    .order_by(self.model.next_attempt_at)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                )
+            ).one_or_none()
+            if run is None:
+                return None
+            run.attempts += 1
+            run.next_attempt_at = utcnow() + timedelta(seconds=self.timeout_seconds + LEASE_MARGIN_SECONDS)
+            return run.id, run.webhook_url, run.request_body
+
+    async def _post(self, client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> str | None:
+        """None when n8n accepted the trigger, else the reason."""
         try:
             response = await client.post(
-                run.webhook_url,
-                json=run.request_body,
+                url,
+                json=body,
                 headers={"X-Webhook-Token": self.settings.webhook_token},
                 timeout=self.timeout_seconds,
             )
-            if response.status_code >= 400:
-                raise _TriggerRejected(f"n8n answered HTTP {response.status_code}: {response.text[:300]}")
-        except (httpx.HTTPError, _TriggerRejected) as exc:
-            reason = str(exc) if isinstance(exc, _TriggerRejected) else f"n8n unreachable: {type(exc).__name__}: {exc}"
-            run.error = reason[:2000]
+        except httpx.HTTPError as exc:
+            return f"n8n unreachable: {type(exc).__name__}: {exc}"
+        if response.status_code >= 400:
+            return f"n8n answered HTTP {response.status_code}: {response.text[:300]}"
+        return None
+
+    async def _record(self, run_id: str, error: str | None) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            run = await session.get(self.model, run_id, with_for_update=True)
+            if run is None or run.status != PENDING:
+                return  # completed by an early callback, or cancelled meanwhile
+            if error is None:
+                run.status = RUNNING
+                run.error = None
+                run.sent_at = utcnow()
+                return
+            run.error = error[:2000]
             if run.attempts >= self.max_attempts:
                 run.status = FAILED
                 run.finished_at = utcnow()
-                logger.warning("workflow run %s failed after %d attempts: %s", run.execution_id, run.attempts, reason)
+                logger.warning("workflow run %s failed after %d attempts: %s", run.execution_id, run.attempts, error)
                 if self.on_failed is not None:
                     await self.on_failed(session, run)
             else:
                 run.next_attempt_at = utcnow() + timedelta(seconds=self.backoff_seconds * 2 ** (run.attempts - 1))
-            return
-        run.status = RUNNING
-        run.error = None
-        run.sent_at = utcnow()
 
     async def run(self, stop: asyncio.Event) -> None:
         listener = asyncio.create_task(listen(self.database_url, NOTIFY_CHANNEL, self._wake, stop))
@@ -282,10 +317,6 @@ class N8nDispatcher:
         finally:
             listener.cancel()
             await asyncio.gather(listener, return_exceptions=True)
-
-
-class _TriggerRejected(Exception):
-    pass
 
 
 def _json(value: dict[str, Any]) -> dict[str, Any]:

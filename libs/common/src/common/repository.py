@@ -16,6 +16,7 @@ M = TypeVar("M")
 
 class Repository(Generic[M]):
     model: type[M]
+    key: str = "id"  # the primary-key attribute ``get`` looks up
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -36,7 +37,7 @@ class Repository(Generic[M]):
 
     async def get(self, identifier: Any, *, for_update: bool = False) -> M | None:
         """A live row by primary key (None when absent or soft-deleted)."""
-        statement = self.select_live().where(self.model.id == identifier)  # type: ignore[attr-defined]
+        statement = self.select_live().where(getattr(self.model, self.key) == identifier)
         if for_update:
             statement = statement.with_for_update()
         return (await self.session.scalars(statement)).one_or_none()

@@ -1,7 +1,9 @@
-"""Ideation's FastStream process: its event consumers and the outbox relay."""
+"""Ideation's worker process: the outbox relay and the n8n dispatcher (ideation consumes no events yet)."""
+
+import asyncio
 
 from common.worker import WorkerContext, build_worker, main
-
+from ideation.dispatcher import build_dispatcher
 from ideation.models import OutboxMessage, ProcessedMessage
 from ideation.settings import IdeationSettings
 
@@ -16,5 +18,14 @@ def create_worker(settings: IdeationSettings | None = None, *, amqp_url: str | N
     )
 
 
+async def on_started(context: WorkerContext) -> None:
+    """Start the n8n dispatcher beside the relay; it stops with ``context.stop``."""
+    settings = context.settings
+    if not isinstance(settings, IdeationSettings):
+        raise TypeError("the ideation worker needs IdeationSettings")
+    dispatcher = build_dispatcher(context.sessionmaker, settings)
+    context.background.append(asyncio.create_task(dispatcher.run(context.stop), name="n8n-dispatcher"))
+
+
 if __name__ == "__main__":
-    main(create_worker)
+    main(create_worker, on_started=on_started)

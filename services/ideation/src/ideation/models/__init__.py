@@ -1,4 +1,18 @@
 from ideation.models.base import Base
+from ideation.models.inspiration import Inspiration, InspirationStatus
 from ideation.models.messaging import OutboxMessage, ProcessedMessage
+from ideation.models.project_type import ProjectType
+from ideation.models.workflow import Workflow, WorkflowType
+from ideation.models.workflow_run import WorkflowRun
 
-__all__ = ["Base", "OutboxMessage", "ProcessedMessage"]
+__all__ = [
+    "Base",
+    "Inspiration",
+    "InspirationStatus",
+    "OutboxMessage",
+    "ProcessedMessage",
+    "ProjectType",
+    "Workflow",
+    "WorkflowRun",
+    "WorkflowType",
+]

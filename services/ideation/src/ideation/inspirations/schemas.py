@@ -1,0 +1,100 @@
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from ideation.models import InspirationStatus
+
+Title = Field(min_length=1, max_length=500)
+
+
+class InspirationCreate(BaseModel):
+    title: str = Title
+    description: str | None = None
+    project_type_code: str | None = Field(
+        default=None,
+        max_length=100,
+        description="An active project type; its inspiration workflow (if any) starts and the status is `generating`",
+    )
+    source: str | None = Field(default=None, max_length=200)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class InspirationUpdate(BaseModel):
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    description: str | None = None
+    project_type_code: str | None = Field(default=None, max_length=100)
+    source: str | None = Field(default=None, max_length=200)
+    parameters: dict[str, Any] | None = None
+    status: InspirationStatus | None = Field(
+        default=None,
+        description="Only `pending` or `failed` here (where the status machine allows it); "
+        "approve, reject and regenerate have their own endpoints",
+    )
+    score: float | None = None
+    score_details: dict[str, Any] | None = None
+    review_notes: str | None = None
+
+
+class Inspiration(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    title: str
+    description: str | None
+    project_type_code: str | None
+    source: str | None
+    parameters: dict[str, Any]
+    status: InspirationStatus
+    score: float | None
+    score_details: dict[str, Any] | None
+    review_notes: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class InspirationApprove(BaseModel):
+    review_notes: str | None = None
+    score: float | None = None
+
+
+class InspirationReject(BaseModel):
+    review_notes: str | None = None
+
+
+class InspirationRegenerate(BaseModel):
+    parameter_overrides: dict[str, Any] | None = Field(
+        default=None, description="Overlaid on the inspiration's current parameters"
+    )
+
+
+class RegenerateResult(BaseModel):
+    inspiration_id: str
+    execution_id: str
+
+
+class InspirationCallbackData(BaseModel):
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    score: float | None = None
+    score_details: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class InspirationCallback(BaseModel):
+    """What the inspiration workflow posts to its ``callback_url`` when it is done."""
+
+    status: Literal["success", "failed"]
+    data: InspirationCallbackData | None = None
+    executionId: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("executionId", "execution_id"),
+        description="The execution_id the suite sent in the trigger",
+    )
+
+
+class CallbackResult(BaseModel):
+    message: str
+    inspiration_id: str
+    status: InspirationStatus

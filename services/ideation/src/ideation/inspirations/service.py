@@ -1,0 +1,325 @@
+"""Inspirations: the review status machine and the n8n workflows they start.
+
+Status machine (contract.md): ``pending`` awaits review; ``approve``/``reject`` only from ``pending``; ``regenerate``
+from anything but ``approved`` (→ ``generating``); n8n's callback moves ``generating`` to ``pending`` or ``failed``.
+A PUT may also reopen (``rejected``/``failed`` → ``pending``) or settle a stuck ``generating`` run by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.envelope import PageParams
+from common.errors import BadRequest, NotFound
+from common.ids import new_id
+from common.n8n import FAILED as RUN_FAILED
+from common.n8n import SUCCEEDED as RUN_SUCCEEDED
+from common.n8n import WorkflowRunMixin, WorkflowRuns
+from ideation.events import INSPIRATION_APPROVED, INSPIRATION_CREATED, INSPIRATION_REJECTED, outbox
+from ideation.inspirations.repository import InspirationRepository
+from ideation.inspirations.schemas import Inspiration as InspirationOut
+from ideation.inspirations.schemas import (
+    InspirationApprove,
+    InspirationCallback,
+    InspirationCallbackData,
+    InspirationCreate,
+    InspirationRegenerate,
+    InspirationReject,
+    InspirationUpdate,
+)
+from ideation.models import Inspiration, InspirationStatus, ProjectType, Workflow, WorkflowType
+from ideation.project_types.service import project_type_object, project_type_service
+from ideation.workflow_runs import (
+    INSPIRATION_RUN,
+    PROJECT_CREATION_RUN,
+    WorkflowRunRepository,
+    inspiration_callback_path,
+    project_creation_callback_path,
+)
+
+logger = logging.getLogger(__name__)
+
+PENDING = InspirationStatus.PENDING
+APPROVED = InspirationStatus.APPROVED
+REJECTED = InspirationStatus.REJECTED
+GENERATING = InspirationStatus.GENERATING
+FAILED = InspirationStatus.FAILED
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    PENDING: frozenset({APPROVED, REJECTED, GENERATING}),
+    GENERATING: frozenset({PENDING, FAILED, GENERATING}),
+    FAILED: frozenset({GENERATING, PENDING}),
+    REJECTED: frozenset({GENERATING, PENDING}),
+    APPROVED: frozenset(),
+}
+# Statuses with side effects (events, workflow runs) are reached only through their own endpoints, never by a PUT.
+ENDPOINT_FOR = {APPROVED: "approve", REJECTED: "reject", GENERATING: "regenerate"}
+
+
+def inspiration_object(inspiration: Inspiration) -> dict[str, Any]:
+    """The inspiration as the API shows it; also the payload of ``ideation.inspiration.*.v1``."""
+    return InspirationOut.model_validate(inspiration).model_dump(mode="json")
+
+
+def check_transition(current: str, target: str) -> None:
+    if target not in TRANSITIONS[current]:
+        raise BadRequest(f"Invalid status transition from {current} to {target}")
+
+
+class InspirationService:
+    async def create(self, session: AsyncSession, data: InspirationCreate, *, runs: WorkflowRuns) -> Inspiration:
+        project_type = None
+        if data.project_type_code is not None:
+            project_type = await project_type_service.get_for_use(session, data.project_type_code)
+        parameters = project_type_service.resolve_parameters(project_type, data.parameters)
+        workflow = None
+        if project_type is not None:
+            workflow = await project_type_service.workflow_to_start(session, project_type, WorkflowType.INSPIRATION)
+        inspiration = await InspirationRepository.from_session(session).add(
+            Inspiration(
+                id=new_id(),
+                **data.model_dump(exclude={"parameters"}),
+                parameters=parameters,
+                status=GENERATING if workflow is not None else PENDING,
+            )
+        )
+        if workflow is not None and project_type is not None:
+            await self._start_inspiration_run(session, inspiration, project_type, workflow, runs=runs)
+        await outbox.add(session, INSPIRATION_CREATED, inspiration_object(inspiration))
+        return inspiration
+
+    async def list(
+        self,
+        session: AsyncSession,
+        page: PageParams,
+        *,
+        status: str | None = None,
+        project_type_code: str | None = None,
+    ) -> Sequence[Inspiration]:
+        return await InspirationRepository.from_session(session).list_slice(
+            page, status=status, project_type_code=project_type_code
+        )
+
+    async def get(self, session: AsyncSession, inspiration_id: str, *, for_update: bool = False) -> Inspiration:
+        inspiration = await InspirationRepository.from_session(session).get(inspiration_id, for_update=for_update)
+        if inspiration is None:
+            raise NotFound.of("Inspiration", inspiration_id)
+        return inspiration
+
+    async def update(self, session: AsyncSession, inspiration_id: str, data: InspirationUpdate) -> Inspiration:
+        inspiration = await self.get(session, inspiration_id, for_update=True)
+        changes = data.model_dump(exclude_unset=True)
+        status = changes.pop("status", None)
+        if status is not None and status != inspiration.status:
+            check_transition(inspiration.status, status)
+            if status in ENDPOINT_FOR:
+                raise BadRequest(
+                    f"Use POST /api/inspirations/{inspiration_id}/{ENDPOINT_FOR[status]} to move an inspiration "
+                    f"to {status}"
+                )
+            inspiration.status = status
+        if changes.get("title", "") is None:
+            del changes["title"]  # a required column keeps its value when a client sends null
+        if "project_type_code" in changes or "parameters" in changes:
+            code = changes.get("project_type_code", inspiration.project_type_code)
+            project_type = None
+            if code is not None:
+                if "project_type_code" in changes and code != inspiration.project_type_code:
+                    project_type = await project_type_service.get_for_use(session, code)
+                else:
+                    project_type = await project_type_service.find(session, code)
+            parameters = changes.get("parameters", inspiration.parameters)
+            changes["parameters"] = project_type_service.resolve_parameters(project_type, parameters)
+        for field, value in changes.items():
+            setattr(inspiration, field, value)
+        await session.flush()
+        return inspiration
+
+    async def delete(self, session: AsyncSession, inspiration_id: str) -> None:
+        # Runs first, then the inspiration: the same lock order as the dispatcher and the webhook (no deadlock).
+        await WorkflowRunRepository.from_session(session).cancel_pending(
+            inspiration_id, "Inspiration deleted before the trigger was sent"
+        )
+        inspiration = await self.get(session, inspiration_id, for_update=True)
+        await InspirationRepository.from_session(session).soft_delete(inspiration)
+
+    async def approve(
+        self, session: AsyncSession, inspiration_id: str, data: InspirationApprove | None, *, runs: WorkflowRuns
+    ) -> Inspiration:
+        inspiration = await self.get(session, inspiration_id, for_update=True)
+        check_transition(inspiration.status, APPROVED)
+        if data is not None:
+            if data.review_notes is not None:
+                inspiration.review_notes = data.review_notes
+            if data.score is not None:
+                inspiration.score = data.score
+        inspiration.status = APPROVED
+        await session.flush()
+
+        run: WorkflowRunMixin | None = None
+        project_type = None
+        if inspiration.project_type_code is not None:
+            project_type = await project_type_service.find(session, inspiration.project_type_code)
+        workflow = None
+        if project_type is not None:
+            workflow = await project_type_service.workflow_to_start(session, project_type, WorkflowType.TRANSFORM)
+        if workflow is not None and project_type is not None:
+            run = await runs.start(
+                session,
+                workflow_id=workflow.id,
+                workflow_type=WorkflowType.TRANSFORM,
+                webhook_url=workflow.n8n_webhook_url or "",
+                target_type=PROJECT_CREATION_RUN,
+                target_id=inspiration.id,
+                callback_path=project_creation_callback_path(inspiration.id),
+                fields=self._trigger_fields(inspiration, project_type),
+            )
+        payload = {
+            **inspiration_object(inspiration),
+            "transform_execution_id": run.execution_id if run is not None else None,
+            "transform_workflow_id": workflow.id if run is not None and workflow is not None else None,
+        }
+        await outbox.add(session, INSPIRATION_APPROVED, payload)
+        return inspiration
+
+    async def reject(self, session: AsyncSession, inspiration_id: str, data: InspirationReject | None) -> Inspiration:
+        inspiration = await self.get(session, inspiration_id, for_update=True)
+        check_transition(inspiration.status, REJECTED)
+        if data is not None and data.review_notes is not None:
+            inspiration.review_notes = data.review_notes
+        inspiration.status = REJECTED
+        await session.flush()
+        await outbox.add(session, INSPIRATION_REJECTED, inspiration_object(inspiration))
+        return inspiration
+
+    async def regenerate(
+        self, session: AsyncSession, inspiration_id: str, data: InspirationRegenerate | None, *, runs: WorkflowRuns
+    ) -> tuple[Inspiration, WorkflowRunMixin]:
+        inspiration = await self.get(session, inspiration_id, for_update=True)
+        check_transition(inspiration.status, GENERATING)
+        code = inspiration.project_type_code
+        if code is None:
+            raise BadRequest(
+                f"Inspiration {inspiration_id} has no project type, so there is no inspiration workflow to regenerate"
+            )
+        project_type = await project_type_service.get_for_use(session, code)
+        workflow = await project_type_service.workflow_to_start(session, project_type, WorkflowType.INSPIRATION)
+        if workflow is None:
+            raise BadRequest(
+                f"Project type {code} has no active inspiration workflow with a webhook URL; cannot regenerate"
+            )
+        overrides = data.parameter_overrides if data is not None else None
+        inspiration.parameters = project_type_service.resolve_parameters(
+            project_type, {**inspiration.parameters, **(overrides or {})}
+        )
+        if inspiration.status == FAILED:
+            inspiration.review_notes = None  # it held the failure reason of the previous run
+        inspiration.status = GENERATING
+        await session.flush()
+        run = await self._start_inspiration_run(session, inspiration, project_type, workflow, runs=runs)
+        return inspiration, run
+
+    async def handle_callback(
+        self, session: AsyncSession, inspiration_id: str, callback: InspirationCallback, *, runs: WorkflowRuns
+    ) -> dict[str, Any]:
+        """Apply n8n's result; idempotent per ``executionId``; only the latest run may change the status."""
+        run = await runs.get_for_callback(
+            session, execution_id=callback.executionId, target_type=INSPIRATION_RUN, target_id=inspiration_id
+        )
+        if run.status in (RUN_SUCCEEDED, RUN_FAILED):
+            stored = (run.result or {}).get("response")
+            if stored is not None:
+                return dict(stored)  # a repeated delivery: the first answer, nothing changes
+            current = await self.get(session, inspiration_id)
+            return {
+                "message": f"Workflow run {run.execution_id} had already {run.status}; callback ignored",
+                "inspiration_id": inspiration_id,
+                "status": current.status,
+            }
+
+        inspiration = await self.get(session, inspiration_id, for_update=True)
+        data = callback.data or InspirationCallbackData()
+        succeeded = callback.status == "success"
+        latest = await runs.latest_for(session, INSPIRATION_RUN, inspiration_id)
+        if latest is not None and latest.id == run.id and inspiration.status == GENERATING:
+            if succeeded:
+                for field in ("title", "description", "parameters", "score", "score_details"):
+                    value = getattr(data, field)
+                    if value is not None:
+                        setattr(inspiration, field, value)
+                inspiration.status = PENDING
+                message = "Inspiration generated; awaiting review"
+            else:
+                inspiration.status = FAILED
+                inspiration.review_notes = data.error or "The inspiration workflow reported a failure"
+                message = "Inspiration workflow failed"
+            await session.flush()
+        else:
+            message = "Callback recorded on its run; the inspiration was not changed (superseded or not generating)"
+        response = {"message": message, "inspiration_id": inspiration_id, "status": str(inspiration.status)}
+        runs.complete(
+            run,
+            succeeded=succeeded,
+            result={"status": callback.status, "data": data.model_dump(mode="json"), "response": response},
+            error=None if succeeded else (data.error or "failed"),
+        )
+        await session.flush()
+        return response
+
+    async def trigger_failed(self, session: AsyncSession, run: WorkflowRunMixin, *, runs: WorkflowRuns) -> None:
+        """The dispatcher's ``on_failed`` hook: n8n could not be reached after every attempt.
+
+        The inspiration becomes ``failed`` with the reason in ``review_notes``, when the run is still its latest of
+        that kind and the inspiration is still waiting on it (``generating`` for an inspiration run, ``approved``
+        for a project-creation run). From ``failed`` a user regenerates, or PUTs ``pending`` and approves again.
+        """
+        waiting_status = {INSPIRATION_RUN: GENERATING, PROJECT_CREATION_RUN: APPROVED}.get(run.target_type)
+        if waiting_status is None:
+            return
+        inspiration = await InspirationRepository.from_session(session).get(run.target_id, for_update=True)
+        if inspiration is None or inspiration.status != waiting_status:
+            return
+        latest = await runs.latest_for(session, run.target_type, run.target_id)
+        if latest is None or latest.id != run.id:
+            return
+        what = "inspiration" if run.target_type == INSPIRATION_RUN else "project-creation (transform)"
+        inspiration.status = FAILED
+        inspiration.review_notes = (
+            f"The {what} workflow could not be started after {run.attempts} attempts: {run.error}"
+        )
+        await session.flush()
+
+    async def _start_inspiration_run(
+        self,
+        session: AsyncSession,
+        inspiration: Inspiration,
+        project_type: ProjectType,
+        workflow: Workflow,
+        *,
+        runs: WorkflowRuns,
+    ) -> WorkflowRunMixin:
+        return await runs.start(
+            session,
+            workflow_id=workflow.id,
+            workflow_type=WorkflowType.INSPIRATION,
+            webhook_url=workflow.n8n_webhook_url or "",
+            target_type=INSPIRATION_RUN,
+            target_id=inspiration.id,
+            callback_path=inspiration_callback_path(inspiration.id),
+            fields=self._trigger_fields(inspiration, project_type),
+        )
+
+    @staticmethod
+    def _trigger_fields(inspiration: Inspiration, project_type: ProjectType) -> dict[str, Any]:
+        return {
+            "inspiration": inspiration_object(inspiration),
+            "project_type": project_type_object(project_type),
+            "parameters": inspiration.parameters,
+        }
+
+
+inspiration_service = InspirationService()

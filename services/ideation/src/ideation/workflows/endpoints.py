@@ -1,0 +1,68 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from common.db import SessionDep
+from common.envelope import Envelope, PageParams, ok, page_params
+from ideation.models import WorkflowType
+from ideation.workflows.schemas import Workflow, WorkflowCreate, WorkflowListItem, WorkflowUpdate
+from ideation.workflows.service import workflow_service
+
+router = APIRouter(prefix="/api/workflow-registry", tags=["Workflow Registry"])
+
+ListPage = Annotated[PageParams, Depends(page_params(100))]
+
+
+def _workflow(workflow: Any) -> dict[str, Any]:
+    return Workflow.model_validate(workflow).model_dump(mode="json")
+
+
+@router.post("", response_model=Envelope[Workflow], summary="Create a workflow registry entry")
+async def create_workflow(body: WorkflowCreate, session: SessionDep) -> dict[str, Any]:
+    return ok(_workflow(await workflow_service.create(session, body)))
+
+
+@router.get("", response_model=Envelope[list[WorkflowListItem]], summary="List workflows, filtered by type and state")
+async def list_workflows(
+    session: SessionDep,
+    page: ListPage,
+    workflow_type: Annotated[WorkflowType | None, Query()] = None,
+    is_active: Annotated[bool | None, Query()] = None,
+) -> dict[str, Any]:
+    rows = await workflow_service.list(session, page, workflow_type=workflow_type, is_active=is_active)
+    return ok([WorkflowListItem.model_validate(row).model_dump(mode="json") for row in rows])
+
+
+@router.get("/types/list", response_model=Envelope[list[str]], summary="The distinct types of registered workflows")
+async def list_workflow_types(session: SessionDep) -> dict[str, Any]:
+    return ok(await workflow_service.types(session))
+
+
+@router.get("/{workflow_id}", response_model=Envelope[Workflow], summary="Get a workflow registry entry")
+async def get_workflow(workflow_id: str, session: SessionDep) -> dict[str, Any]:
+    return ok(_workflow(await workflow_service.get(session, workflow_id)))
+
+
+@router.put("/{workflow_id}", response_model=Envelope[Workflow], summary="Update a workflow registry entry")
+async def update_workflow(workflow_id: str, body: WorkflowUpdate, session: SessionDep) -> dict[str, Any]:
+    return ok(_workflow(await workflow_service.update(session, workflow_id, body)))
+
+
+@router.delete(
+    "/{workflow_id}",
+    response_model=Envelope[dict[str, str]],
+    summary="Soft delete a workflow (409 while a live project type uses it)",
+)
+async def delete_workflow(workflow_id: str, session: SessionDep) -> dict[str, Any]:
+    await workflow_service.delete(session, workflow_id)
+    return ok({"message": "Workflow deleted successfully"})
+
+
+@router.post("/{workflow_id}/activate", response_model=Envelope[Workflow], summary="Activate a workflow")
+async def activate_workflow(workflow_id: str, session: SessionDep) -> dict[str, Any]:
+    return ok(_workflow(await workflow_service.set_active(session, workflow_id, active=True)))
+
+
+@router.post("/{workflow_id}/deactivate", response_model=Envelope[Workflow], summary="Deactivate a workflow")
+async def deactivate_workflow(workflow_id: str, session: SessionDep) -> dict[str, Any]:
+    return ok(_workflow(await workflow_service.set_active(session, workflow_id, active=False)))
