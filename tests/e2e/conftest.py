@@ -1,7 +1,12 @@
 """The whole suite as separate processes behind real Traefik, on free ports, with throwaway databases."""
 
+import importlib.util
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -10,6 +15,10 @@ from common import testing
 from common.testing.tcp_proxy import free_port
 from gateway.launcher import Suite
 from gateway.routes import SERVICES
+
+REPO = Path(__file__).resolve().parents[2]
+N8N_DIR = REPO / "deploy" / "n8n"
+WORKFLOWS = [N8N_DIR / "workflows" / f"{name}.json" for name in ("inspiration", "transform", "execution")]
 
 
 def _drop_databases(names: list[str]) -> None:
@@ -45,3 +54,49 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     finally:
         suite.stop()
         _drop_databases(list(names.values()))
+
+
+def _load_run_n8n() -> Any:
+    """deploy/n8n/run_n8n.py is a script for users as well, so it is loaded by path rather than installed."""
+    spec = importlib.util.spec_from_file_location("suite_run_n8n", N8N_DIR / "run_n8n.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module
+
+
+run_n8n = _load_run_n8n()
+
+
+@pytest.fixture(scope="session")
+def n8n_bin() -> Path:
+    """n8n installed by deploy/n8n/install.sh (cached per machine); skipped only when Node.js is absent."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed: the real-n8n tests need Node.js 20 and npm (deploy/n8n/install.sh)")
+    result = subprocess.run(
+        ["bash", str(N8N_DIR / "install.sh")], capture_output=True, text=True, timeout=1800, check=False
+    )
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        pytest.fail(f"deploy/n8n/install.sh failed (exit {result.returncode}):\n{result.stderr[-4000:]}", pytrace=False)
+    return Path(lines[-1])
+
+
+@pytest.fixture(scope="session")
+def n8n(n8n_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real n8n with the three shipped workflows imported, published and their webhooks registered."""
+    server = run_n8n.N8nServer(
+        n8n_bin,
+        tmp_path_factory.mktemp("n8n-user"),
+        port=run_n8n.free_port(),
+        broker_port=run_n8n.free_port(),
+        workflows=WORKFLOWS,
+    )
+    with server:
+        rss = sum(server.memory_rss_bytes().values())
+        print(
+            f"\nn8n ready in {server.startup_seconds:.1f}s (import+publish+start),"
+            f" {server.start_to_ready_seconds:.1f}s after `n8n start`; RSS {rss / 2**20:.0f} MiB"
+        )
+        yield server

@@ -1,17 +1,13 @@
 """The shipped n8n workflows (deploy/n8n/workflows) against a real n8n 2.8.4 and a loopback callback sink.
 
-The session installs n8n with deploy/n8n/install.sh (instant once cached; a cold install takes minutes), starts it on
-free ports with the three workflows published, and triggers each one as the suite does. Skipped only when `node`
-is absent; an install or startup failure is an error.
+The session-scoped `n8n` fixture (tests/e2e/conftest.py) installs n8n with deploy/n8n/install.sh (instant once
+cached; a cold install takes minutes) and starts it on free ports with the three workflows published; each test
+triggers one workflow as the suite does. Skipped only when `node` is absent; an install failure is an error.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -30,18 +26,6 @@ WORKFLOWS = [N8N_DIR / "workflows" / f"{name}.json" for name in ("inspiration", 
 TOKEN = "tok-123"
 TRIGGER_ANSWER_SECONDS = 5.0
 CALLBACK_DEADLINE_SECONDS = 30.0
-
-
-def _load_run_n8n() -> Any:
-    spec = importlib.util.spec_from_file_location("suite_run_n8n", N8N_DIR / "run_n8n.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
-run_n8n = _load_run_n8n()
 
 
 # -- callback sink -----------------------------------------------------------------------------------------------------
@@ -104,43 +88,12 @@ class Sink:
 
 # -- fixtures ----------------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
-def n8n_bin() -> Path:
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the real-n8n tests need Node.js 20 and npm (deploy/n8n/install.sh)")
-    result = subprocess.run(
-        ["bash", str(N8N_DIR / "install.sh")], capture_output=True, text=True, timeout=1800, check=False
-    )
-    lines = result.stdout.strip().splitlines()
-    if result.returncode != 0 or not lines:
-        pytest.fail(f"deploy/n8n/install.sh failed (exit {result.returncode}):\n{result.stderr[-4000:]}", pytrace=False)
-    return Path(lines[-1])
-
-
-@pytest.fixture(scope="session")
 def sink() -> Iterator[Sink]:
     sink = Sink()
     sink.thread.start()
     yield sink
     sink.server.shutdown()
     sink.server.server_close()
-
-
-@pytest.fixture(scope="session")
-def n8n(n8n_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    server = run_n8n.N8nServer(
-        n8n_bin,
-        tmp_path_factory.mktemp("n8n-user"),
-        port=run_n8n.free_port(),
-        broker_port=run_n8n.free_port(),
-        workflows=WORKFLOWS,
-    )
-    with server:
-        rss = sum(server.memory_rss_bytes().values())
-        print(
-            f"\nn8n ready in {server.startup_seconds:.1f}s (import+publish+start),"
-            f" {server.start_to_ready_seconds:.1f}s after `n8n start`; RSS {rss / 2**20:.0f} MiB"
-        )
-        yield server
 
 
 @pytest.fixture
