@@ -3,6 +3,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from common import testing
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]

@@ -14,7 +14,8 @@ DEVELOPMENT_WEBHOOK_TOKEN = "dev-webhook-token"
 class SuiteSettings(BaseSettings):
     """What all services of one deployment agree on: broker, credentials, public URL."""
 
-    model_config = SettingsConfigDict(env_prefix="SUITE_", extra="ignore")
+    # hide_input_in_errors: a validation error must never print the keys and tokens it was given.
+    model_config = SettingsConfigDict(env_prefix="SUITE_", extra="ignore", hide_input_in_errors=True)
 
     environment: Literal["development", "test", "production"] = "development"
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
@@ -66,7 +67,7 @@ def _split(value: str) -> frozenset[str]:
 class ServiceSettings(BaseSettings):
     """Base of a service's settings; subclasses set ``env_prefix`` (e.g. ``CATALOG_``)."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    model_config = SettingsConfigDict(extra="ignore", hide_input_in_errors=True)
 
     database_url: str
     host: str = "127.0.0.1"

@@ -1,7 +1,6 @@
 """What analysis publishes (through its outbox) and consumes."""
 
-from common.outbox import Outbox
-
 from analysis.models import OutboxMessage
+from common.outbox import Outbox
 
 outbox = Outbox(OutboxMessage, producer="analysis")

@@ -1,7 +1,7 @@
-from common.app import create_service_app
 from fastapi import FastAPI
 
 from analysis.settings import AnalysisSettings
+from common.app import create_service_app
 
 
 def create_app(settings: AnalysisSettings | None = None) -> FastAPI:

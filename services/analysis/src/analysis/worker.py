@@ -1,9 +1,8 @@
 """Analysis's FastStream process: its event consumers and the outbox relay."""
 
-from common.worker import WorkerContext, build_worker, main
-
 from analysis.models import OutboxMessage, ProcessedMessage
 from analysis.settings import AnalysisSettings
+from common.worker import WorkerContext, build_worker, main
 
 
 def create_worker(settings: AnalysisSettings | None = None, *, amqp_url: str | None = None) -> WorkerContext:

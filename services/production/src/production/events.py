@@ -1,7 +1,26 @@
-"""What production publishes (through its outbox) and consumes."""
+"""What production publishes (through its outbox) and consumes.
+
+Published (payloads in docs/services/production.md):
+- ``production.project.created.v1``, ``production.project.deleted.v1``
+- ``production.project.completed.v1``, ``production.project.failed.v1``: the project entered that status
+- ``production.task.status_changed.v1``: every task status change
+- ``production.task.ready.v1``: a task entered ``pending`` (created ready, its dependencies completed, or retried)
+
+Consumed (``production.consumers``): ``ideation.project_type.{created,updated,deleted}.v1`` and
+``ideation.workflow.{created,updated,deleted}.v1``.
+"""
 
 from common.outbox import Outbox
-
 from production.models import OutboxMessage
+
+PROJECT_CREATED = "production.project.created.v1"
+PROJECT_DELETED = "production.project.deleted.v1"
+PROJECT_COMPLETED = "production.project.completed.v1"
+PROJECT_FAILED = "production.project.failed.v1"
+TASK_STATUS_CHANGED = "production.task.status_changed.v1"
+TASK_READY = "production.task.ready.v1"
+
+PROJECT_TYPE_EVENTS = "ideation.project_type.*.v1"
+WORKFLOW_EVENTS = "ideation.workflow.*.v1"
 
 outbox = Outbox(OutboxMessage, producer="production")

@@ -1,13 +1,30 @@
-from common.app import create_service_app
 from fastapi import FastAPI
 
+from common.app import create_service_app
+from common.auth import WorkerRoute
+from production.credentials import CredentialsCipher
+from production.platform_accounts.endpoints import router as platform_accounts_router
+from production.projects.endpoints import router as projects_router
 from production.settings import ProductionSettings
+from production.tasks.endpoints import router as tasks_router
+from production.webhooks.endpoints import router as webhooks_router
+from production.worker_configs.endpoints import router as worker_configs_router
+
+# What a worker key may call besides GET: its task reports.
+WORKER_ROUTES = (
+    WorkerRoute("PATCH", r"/api/tasks/[^/]+"),
+    WorkerRoute("POST", r"/api/tasks/callback"),
+)
 
 
 def create_app(settings: ProductionSettings | None = None) -> FastAPI:
-    return create_service_app(
+    settings = settings or ProductionSettings()
+    app = create_service_app(
         name="production",
-        settings=settings or ProductionSettings(),
-        routers=[],
+        settings=settings,
+        routers=[projects_router, tasks_router, platform_accounts_router, worker_configs_router, webhooks_router],
         description="Projects, tasks and their dependency graph, platform accounts, worker configs and task queues.",
+        worker_routes=WORKER_ROUTES,
     )
+    app.state.credentials_cipher = CredentialsCipher(settings.credentials_keys)
+    return app

@@ -1,9 +1,43 @@
-from common.settings import ServiceSettings
+from cryptography.fernet import Fernet
+from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
+
+from common.settings import ServiceSettings
+
+# Fixed key for SUITE_ENVIRONMENT development/test only (urlsafe base64 of 32 bytes); refused in production.
+DEVELOPMENT_CREDENTIALS_KEY = "c3VpdGUtZGV2ZWxvcG1lbnQtY3JlZGVudGlhbHMtayE="
 
 
 class ProductionSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="PRODUCTION_", extra="ignore")
+    # hide_input_in_errors: a validation error must not print the credentials key.
+    model_config = SettingsConfigDict(env_prefix="PRODUCTION_", extra="ignore", hide_input_in_errors=True)
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/production"
     port: int = 8103
+    # Fernet key(s) for platform-account credentials at rest. Comma-separated for rotation: the first encrypts,
+    # every one decrypts. Required when SUITE_ENVIRONMENT=production.
+    credentials_key: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _credentials_key_outside_development(self) -> "ProductionSettings":
+        configured = self.credentials_key.get_secret_value().strip() if self.credentials_key else ""
+        if self.suite.environment == "production":
+            if not configured:
+                raise ValueError("PRODUCTION_CREDENTIALS_KEY must be set when SUITE_ENVIRONMENT=production")
+            if DEVELOPMENT_CREDENTIALS_KEY in self.credentials_keys:
+                raise ValueError("PRODUCTION_CREDENTIALS_KEY must not be the development key in production")
+        for key in self.credentials_keys:
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                # Never echo the key itself.
+                raise ValueError(
+                    "PRODUCTION_CREDENTIALS_KEY is not a valid Fernet key (urlsafe base64 of 32 bytes)"
+                ) from None
+        return self
+
+    @property
+    def credentials_keys(self) -> list[str]:
+        configured = self.credentials_key.get_secret_value() if self.credentials_key else ""
+        keys = [part.strip() for part in configured.split(",") if part.strip()]
+        return keys or [DEVELOPMENT_CREDENTIALS_KEY]

@@ -1,6 +1,5 @@
-from common.outbox import InboxMixin, OutboxMixin
-
 from analysis.models.base import Base
+from common.outbox import InboxMixin, OutboxMixin
 
 
 class OutboxMessage(OutboxMixin, Base):

@@ -1,5 +1,6 @@
-from common.db import new_metadata
 from sqlalchemy.orm import DeclarativeBase
+
+from common.db import new_metadata
 
 
 class Base(DeclarativeBase):

@@ -1,5 +1,4 @@
 from common.outbox import InboxMixin, OutboxMixin
-
 from production.models.base import Base
 
 

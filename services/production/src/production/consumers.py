@@ -1,0 +1,37 @@
+"""Production's event consumers: the read model of ideation's project types and workflow registry.
+
+Each runs on its own quorum queue through ``common.consumers.EventConsumers``: an event id is applied once (the
+inbox row is written in the transaction of the effect), and an event older than the applied version is ignored.
+"""
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.consumers import EventConsumers
+from production.events import PROJECT_TYPE_EVENTS, WORKFLOW_EVENTS
+from production.project_types.service import project_type_service
+from production.workflows.service import workflow_service
+
+logger = logging.getLogger(__name__)
+
+PROJECT_TYPES_QUEUE = "production.project_types"
+WORKFLOWS_QUEUE = "production.workflows"
+
+
+async def apply_project_type_event(session: AsyncSession, event: dict[str, Any]) -> None:
+    """ideation.project_type.{created,updated,deleted}.v1 → the project_types read model."""
+    if not await project_type_service.apply_event(session, event):
+        logger.info("project type event %s is older than the applied version; ignored", event.get("id"))
+
+
+async def apply_workflow_event(session: AsyncSession, event: dict[str, Any]) -> None:
+    """ideation.workflow.{created,updated,deleted}.v1 → the workflows read model (webhook URLs)."""
+    if not await workflow_service.apply_event(session, event):
+        logger.info("workflow event %s is older than the applied version; ignored", event.get("id"))
+
+
+def register(consumers: EventConsumers) -> None:
+    consumers.on(PROJECT_TYPES_QUEUE, [PROJECT_TYPE_EVENTS])(apply_project_type_event)
+    consumers.on(WORKFLOWS_QUEUE, [WORKFLOW_EVENTS])(apply_workflow_event)

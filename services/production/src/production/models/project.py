@@ -1,0 +1,35 @@
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Float, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from common.db import IdMixin, SoftDeleteMixin, TimestampMixin
+from production.models.base import Base
+
+PROJECT_STATUSES = ("pending", "processing", "completed", "failed")
+
+
+class Project(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint(f"status IN {PROJECT_STATUSES}", name="status"),
+        Index("ix_projects_created", "created_at"),
+    )
+
+    name: Mapped[str] = mapped_column(String(500), nullable=False)
+    project_type_code: Mapped[str] = mapped_column(String(100), nullable=False)
+    initial_parameters: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, default=dict)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending")
+    inspiration_id: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[float | None] = mapped_column(Float)
+    score_details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    review_notes: Mapped[str | None] = mapped_column(Text)
+    used_transform_workflow_id: Mapped[str | None] = mapped_column(String(64))
+    used_execution_workflow_id: Mapped[str | None] = mapped_column(String(64))
+    total_tasks: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    completed_tasks: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    failed_tasks: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    output_asset_id: Mapped[str | None] = mapped_column(String(64))
+    # The n8n executionId of the transform run that created this project: a repeated delivery finds it here.
+    creation_execution_id: Mapped[str | None] = mapped_column(String(64), unique=True)

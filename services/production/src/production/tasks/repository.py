@@ -1,0 +1,115 @@
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, any_, case, exists, func, select, update
+from sqlalchemy.orm import aliased
+
+from common.repository import Repository
+from production.models import Task
+from production.projects.states import TaskCounts
+from production.tasks.states import COMPLETED, FAILED, PENDING, PROCESSING, WAITING
+
+
+class TaskRepository(Repository[Task]):
+    model = Task
+
+    async def get_fresh(self, task_id: str) -> Task | None:
+        """The live task re-read from the database (after a lock was taken)."""
+        statement = self.select_live().where(Task.id == task_id).execution_options(populate_existing=True)
+        return (await self.session.scalars(statement)).one_or_none()
+
+    async def get_many(self, task_ids: Iterable[str]) -> dict[str, Task]:
+        ids = list(set(task_ids))
+        if not ids:
+            return {}
+        return {task.id: task for task in await self.all(self.select_live().where(Task.id.in_(ids)))}
+
+    async def list_for_projects(self, project_ids: Iterable[str]) -> Sequence[Task]:
+        ids = list(set(project_ids))
+        if not ids:
+            return []
+        return await self.all(self.select_live().where(Task.project_id.in_(ids)).order_by(Task.seq))
+
+    def select_filtered(self, *, project_id: str | None, task_type: str | None) -> Select[tuple[Task]]:
+        statement = self.select_live()
+        if project_id is not None:
+            statement = statement.where(Task.project_id == project_id)
+        if task_type is not None:
+            statement = statement.where(Task.task_type == task_type)
+        return statement.order_by(Task.seq)
+
+    async def list_window(
+        self, *, offset: int, size: int, project_id: str | None, task_type: str | None
+    ) -> tuple[Sequence[Task], int]:
+        statement = self.select_filtered(project_id=project_id, task_type=task_type)
+        total = await self.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+        rows = await self.all(statement.offset(offset).limit(size))
+        return rows, int(total or 0)
+
+    async def add_all(self, tasks: list[Task]) -> list[Task]:
+        self.session.add_all(tasks)
+        await self.session.flush()
+        return tasks
+
+    async def transition(self, task_id: str, *, sources: tuple[str, ...], values: dict[str, Any]) -> Task | None:
+        """``UPDATE ... WHERE status IN (sources)``: the change happens only from an allowed status, so of two
+        concurrent claims exactly one updates a row."""
+        statement = (
+            update(Task)
+            .where(Task.id == task_id, Task.deleted_at.is_(None), Task.status.in_(sources))
+            .values(**values)
+            .returning(Task)
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.scalars(statement)).one_or_none()
+
+    async def dependencies_completed(self, dependencies: list[str]) -> bool:
+        if not dependencies:
+            return True
+        unfinished = await self.session.scalar(
+            select(func.count()).where(Task.id.in_(dependencies), Task.status != COMPLETED)
+        )
+        return not unfinished
+
+    async def promote_ready_dependents(self, project_id: str, task_id: str, *, now: datetime) -> Sequence[Task]:
+        """Move ``waiting`` tasks that depend on ``task_id`` and whose every dependency is completed to
+        ``pending``; returns them."""
+        dependency = aliased(Task)
+        unfinished = exists().where(dependency.id == any_(Task.dependencies), dependency.status != COMPLETED)
+        statement = (
+            update(Task)
+            .where(
+                Task.project_id == project_id,
+                Task.deleted_at.is_(None),
+                Task.status == WAITING,
+                Task.dependencies.contains([task_id]),
+                ~unfinished,
+            )
+            .values(status=PENDING, updated_at=now)
+            .returning(Task)
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def counts(self, project_id: str) -> TaskCounts:
+        live = and_(Task.project_id == project_id, Task.deleted_at.is_(None))
+        row = (
+            await self.session.execute(
+                select(
+                    func.count(),
+                    func.count(case((Task.status == COMPLETED, 1))),
+                    func.count(case((Task.status == FAILED, 1))),
+                    func.count(case((Task.status == PROCESSING, 1))),
+                ).where(live)
+            )
+        ).one()
+        return TaskCounts(total=row[0], completed=row[1], failed=row[2], processing=row[3])
+
+    async def soft_delete_for_project(self, project_id: str, *, now: datetime) -> None:
+        await self.session.execute(
+            update(Task)
+            .where(Task.project_id == project_id, Task.deleted_at.is_(None))
+            .values(deleted_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )

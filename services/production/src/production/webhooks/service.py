@@ -1,0 +1,127 @@
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.errors import BadRequest
+from common.n8n import FAILED as RUN_FAILED
+from common.n8n import SUCCEEDED as RUN_SUCCEEDED
+from common.n8n import WorkflowRuns
+from production.projects.schemas import ProjectCreate
+from production.projects.service import PROJECT_TARGET, project_service
+from production.projects.states import FAILED as PROJECT_FAILED
+from production.projects.states import PENDING, PROCESSING
+from production.tasks.schemas import TaskStatusUpdate
+from production.tasks.service import NewTask, task_service
+from production.webhooks.schemas import (
+    FAILED,
+    RUNNING,
+    SUCCESS,
+    ProjectCreationWebhook,
+    ProjectExecutionWebhook,
+    TaskUpdateWebhook,
+)
+
+
+def _reason(body: ProjectCreationWebhook | ProjectExecutionWebhook) -> str:
+    return body.error or body.message or "n8n reported failure without a reason"
+
+
+class WebhookService:
+    async def project_creation(
+        self, session: AsyncSession, inspiration_id: str, body: ProjectCreationWebhook
+    ) -> dict[str, Any]:
+        """The transform workflow's result: the project (linked to the inspiration and the transform workflow)
+        with its tasks, created once per ``executionId``; a failure records nothing."""
+        if body.status == FAILED:
+            return {
+                "message": f"Project creation failed in n8n: {_reason(body)}; nothing was created",
+                "project_id": None,
+                "tasks_created": 0,
+            }
+        if not body.executionId:
+            raise BadRequest("executionId is required")
+        assert body.project is not None
+        project, created = await project_service.create_from_transform(
+            session,
+            ProjectCreate.model_validate(body.project.model_dump()),
+            inspiration_id=inspiration_id,
+            execution_id=body.executionId,
+        )
+        if not created:
+            return {
+                "message": "Project already created for this execution; nothing changed",
+                "project_id": project.id,
+                "tasks_created": project.total_tasks,
+            }
+        items = [
+            NewTask(
+                project_id=project.id,
+                task_type=item.task_type,
+                task_input=item.task_input,
+                dependencies=list(item.dependencies),
+                platform_account_id=item.platform_account_id,
+                key=item.id,
+            )
+            for item in body.tasks
+        ]
+        tasks = await task_service.create_many(session, items) if items else []
+        return {"message": "Project created", "project_id": project.id, "tasks_created": len(tasks)}
+
+    async def project_execution(
+        self, session: AsyncSession, project_id: str, body: ProjectExecutionWebhook, *, runs: WorkflowRuns
+    ) -> dict[str, Any]:
+        """The execution workflow's report: task updates (the PATCH path), project status, the run's outcome.
+
+        The run row is locked first, so a duplicate delivery waits and then finds the run finished: no change.
+        """
+        run = await runs.get_for_callback(
+            session, execution_id=body.executionId, target_type=PROJECT_TARGET, target_id=project_id
+        )
+        if run.status in (RUN_SUCCEEDED, RUN_FAILED):
+            project = await project_service.get(session, project_id)
+            return {
+                "message": "Execution already reported; nothing changed",
+                "project_id": project_id,
+                "execution_id": run.execution_id,
+                "tasks_updated": 0,
+                "project_status": project.status,
+            }
+        await project_service.get(session, project_id)
+        for update in body.task_updates:
+            await task_service.update(
+                session,
+                update.task_id,
+                TaskStatusUpdate.model_validate(update.model_dump(exclude={"task_id"})),
+                idempotent=True,
+                project_id=project_id,
+            )
+        project = await project_service.lock(session, project_id)
+        if body.project_updates is not None and body.project_updates.status is not None:
+            await project_service.request_status(session, project, body.project_updates.status)
+        result = body.model_dump(mode="json")
+        if body.status == FAILED:
+            reason = _reason(body)
+            if project.status in (PENDING, PROCESSING):
+                await project_service.request_status(
+                    session, project, PROJECT_FAILED, reason=f"Execution workflow failed: {reason}"
+                )
+            WorkflowRuns.complete(run, succeeded=False, result=result, error=reason)
+        elif body.status == SUCCESS:
+            WorkflowRuns.complete(run, succeeded=True, result=result)
+        await session.flush()
+        return {
+            "message": "Execution progress recorded" if body.status == RUNNING else "Execution reported",
+            "project_id": project_id,
+            "execution_id": run.execution_id,
+            "tasks_updated": len(body.task_updates),
+            "project_status": project.status,
+        }
+
+    async def task_update(self, session: AsyncSession, task_id: str, body: TaskUpdateWebhook) -> dict[str, Any]:
+        task = await task_service.update(
+            session, task_id, TaskStatusUpdate.model_validate(body.model_dump()), idempotent=True
+        )
+        return {"message": "Task updated", "task_id": task.id, "status": task.status}
+
+
+webhook_service = WebhookService()
