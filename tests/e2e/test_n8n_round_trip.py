@@ -90,3 +90,43 @@ def test_inspiration_is_drafted_by_real_n8n_through_the_gateway(api: httpx.Clien
     assert "Short drama" in drafted["description"]
     assert drafted["parameters"]["style"] == "noir" and drafted["parameters"]["duration"] == 15
     assert isinstance(drafted["score"], int | float) and drafted["score_details"]
+
+
+def test_approved_idea_becomes_a_project_and_runs_its_execution_workflow(
+    api: httpx.Client, project_type: dict[str, Any]
+):
+    """ideation → n8n transform workflow → production's project_creation webhook → a project with its task DAG;
+    regenerate → n8n execution workflow → production's project_execution webhook. Production knows the project type
+    only from ideation's events (no HTTP between the services)."""
+    created = data(
+        api.post("/api/inspirations", json={"title": "Neon heist", "project_type_code": project_type["code"]})
+    )
+    wait_for(
+        lambda: data(api.get(f"/api/inspirations/{created['id']}")),
+        lambda inspiration: inspiration["status"] == "pending",
+        "the drafted inspiration",
+    )
+    approved = data(api.post(f"/api/inspirations/{created['id']}/approve", json={"review_notes": "ship it"}))
+    assert approved["status"] == "approved"
+
+    def project_of_inspiration() -> dict[str, Any] | None:
+        projects = data(api.get("/api/projects", params={"size": 1000}))
+        return next((p for p in projects if p["inspiration_id"] == created["id"]), None)
+
+    project = wait_for(project_of_inspiration, lambda p: p is not None, "the project created by the transform workflow")
+    assert project["project_type_code"] == project_type["code"]
+    assert project["used_transform_workflow_id"] == project_type["transform_workflow_id"]
+    assert project["total_tasks"] == 2
+    image, video = project["tasks"]
+    assert image["task_type"] == "DREAMINA_IMAGE_GENERATION" and image["status"] == "pending"
+    assert video["task_type"] == "DREAMINA_VIDEO_GENERATION" and video["status"] == "waiting"
+    assert video["dependencies"] == [image["id"]]
+
+    started = data(api.post(f"/api/projects/{project['id']}/regenerate"))
+    assert started["project_id"] == project["id"] and started["execution_id"]
+    running = wait_for(
+        lambda: data(api.get(f"/api/projects/{project['id']}")),
+        lambda p: p["status"] == "processing",
+        "the execution workflow's callback",
+    )
+    assert running["used_execution_workflow_id"] == project_type["execution_workflow_id"]

@@ -1,21 +1,24 @@
-"""Ideation's worker process: the outbox relay and the n8n dispatcher (ideation consumes no events yet)."""
+"""Ideation's worker process: its event consumers, the outbox relay and the n8n dispatcher."""
 
 import asyncio
 
 from common.worker import WorkerContext, build_worker, main
+from ideation import consumers
 from ideation.dispatcher import build_dispatcher
 from ideation.models import OutboxMessage, ProcessedMessage
 from ideation.settings import IdeationSettings
 
 
 def create_worker(settings: IdeationSettings | None = None, *, amqp_url: str | None = None) -> WorkerContext:
-    return build_worker(
+    context = build_worker(
         name="ideation",
         settings=settings or IdeationSettings(),
         outbox_model=OutboxMessage,
         inbox_model=ProcessedMessage,
         amqp_url=amqp_url,
     )
+    consumers.register(context.consumers)
+    return context
 
 
 async def on_started(context: WorkerContext) -> None:

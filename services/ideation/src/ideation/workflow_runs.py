@@ -9,7 +9,7 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from common.db import utcnow
 from common.n8n import FAILED, PENDING, WorkflowRuns
@@ -52,3 +52,7 @@ class WorkflowRunRepository(Repository[WorkflowRun]):
             .values(status=FAILED, error=reason, finished_at=utcnow())
         )
         return result.rowcount or 0
+
+    async def get_by_execution_id(self, execution_id: str) -> WorkflowRun | None:
+        statement = select(WorkflowRun).where(WorkflowRun.execution_id == execution_id).with_for_update()
+        return (await self.session.scalars(statement)).one_or_none()
