@@ -10,16 +10,7 @@ SERVICE_DIR = Path(__file__).resolve().parents[1]
 testing.apply_suite_env()
 
 
-@pytest.fixture(scope="session")
-async def database_url() -> AsyncIterator[str]:
-    async with testing.migrated_database("analysis", SERVICE_DIR) as url:
-        yield url
-
-
-@pytest.fixture(autouse=True)
-async def _clean_database(database_url: str) -> AsyncIterator[None]:
-    yield
-    await testing.truncate_all(database_url)
+database_url, _clean_database = testing.database_fixtures("analysis", SERVICE_DIR)
 
 
 @pytest.fixture

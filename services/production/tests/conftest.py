@@ -16,16 +16,7 @@ testing.apply_suite_env()
 # Broker objects of this run (prefixed with SUITE_BROKER_PREFIX) are deleted by the root conftest at session end.
 
 
-@pytest.fixture(scope="session")
-async def database_url() -> AsyncIterator[str]:
-    async with testing.migrated_database("production", SERVICE_DIR) as url:
-        yield url
-
-
-@pytest.fixture(autouse=True)
-async def _clean_database(database_url: str) -> AsyncIterator[None]:
-    yield
-    await testing.truncate_all(database_url)
+database_url, _clean_database = testing.database_fixtures("production", SERVICE_DIR)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from typing import Any
 import aio_pika
 import asyncpg
 import httpx
+import pytest
 from alembic import command
 from alembic.config import Config
 from asgi_lifespan import LifespanManager
@@ -83,6 +84,28 @@ async def migrated_database(service: str, service_dir: Path) -> AsyncIterator[st
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+def database_fixtures(service: str, service_dir: Path) -> tuple[Any, Any]:
+    """The fixtures every service's tests start from, for its conftest::
+
+        database_url, _clean_database = testing.database_fixtures("catalog", SERVICE_DIR)
+
+    ``database_url``: the service's schema migrated into a throwaway database, once per session.
+    ``_clean_database`` (autouse): every table emptied after each test.
+    """
+
+    @pytest.fixture(scope="session")
+    async def database_url() -> AsyncIterator[str]:
+        async with migrated_database(service, service_dir) as url:
+            yield url
+
+    @pytest.fixture(autouse=True)
+    async def _clean_database(database_url: str) -> AsyncIterator[None]:
+        yield
+        await truncate_all(database_url)
+
+    return database_url, _clean_database
 
 
 async def truncate_all(database_url: str, *, keep: tuple[str, ...] = ("alembic_version",)) -> None:
