@@ -89,7 +89,7 @@ def main() -> int:
     levels = [int(level) for level in args.concurrency.split(",")]
 
     names = {service: f"bench_{service}_{testing.RUN_ID}" for service in SERVICES}
-    env = testing.suite_env(SUITE_LOG_LEVEL="WARNING")
+    env = testing.suite_env(SUITE_LOG_JSON="true")  # the default log configuration, access lines included
     for service, name in names.items():
         env[f"{service.upper()}_DATABASE_URL"] = testing.database_url_for(name)
     ports = {name: free_port() for name in ("gateway", *SERVICES)}

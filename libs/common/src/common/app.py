@@ -51,6 +51,9 @@ def create_service_app(
         engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.read_sessionmaker = create_sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+        )  # GETs
         app.state.settings = settings
         if on_startup is not None:
             await on_startup(app)

@@ -58,7 +58,12 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed after the handler returns, rolled back if it raises."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    state = request.app.state
+    sessionmaker: async_sessionmaker[AsyncSession] = (
+        state.read_sessionmaker
+        if request.method in ("GET", "HEAD") and hasattr(state, "read_sessionmaker")
+        else state.sessionmaker
+    )
     async with sessionmaker() as session:
         try:
             yield session
