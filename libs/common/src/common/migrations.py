@@ -37,6 +37,28 @@ def run_migrations(target_metadata: sa.MetaData, database_url: str) -> None:
         asyncio.run(run_async())
 
 
+def create_notify_trigger(table: str, channel: str) -> None:
+    """``NOTIFY <channel>`` after each statement inserting into ``table``: wakes the loop that LISTENs for it."""
+    op.execute(
+        f"""
+        CREATE FUNCTION {table}_notify() RETURNS trigger AS $$
+        BEGIN
+            PERFORM pg_notify('{channel}', '');
+            RETURN NULL;
+        END;
+        $$ LANGUAGE plpgsql;
+        """
+    )
+    op.execute(
+        f"CREATE TRIGGER {table}_notify AFTER INSERT ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {table}_notify()"
+    )
+
+
+def drop_notify_trigger(table: str) -> None:
+    op.execute(f"DROP TRIGGER IF EXISTS {table}_notify ON {table}")
+    op.execute(f"DROP FUNCTION IF EXISTS {table}_notify()")
+
+
 def create_messaging_tables() -> None:
     """The outbox (with a NOTIFY trigger that wakes the relay) and the consumers' processed-messages table."""
     op.create_table(
@@ -50,19 +72,7 @@ def create_messaging_tables() -> None:
         sa.Column("last_error", sa.Text, nullable=True),
     )
     op.create_index("ix_outbox_unpublished", "outbox", ["created_at"], postgresql_where=sa.text("published_at IS NULL"))
-    op.execute(
-        f"""
-        CREATE FUNCTION outbox_notify() RETURNS trigger AS $$
-        BEGIN
-            PERFORM pg_notify('{NOTIFY_CHANNEL}', '');
-            RETURN NULL;
-        END;
-        $$ LANGUAGE plpgsql;
-        """
-    )
-    op.execute(
-        "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()"
-    )
+    create_notify_trigger("outbox", NOTIFY_CHANNEL)
     op.create_table(
         "processed_messages",
         sa.Column("consumer", sa.String(100), primary_key=True),
@@ -73,6 +83,5 @@ def create_messaging_tables() -> None:
 
 def drop_messaging_tables() -> None:
     op.drop_table("processed_messages")
-    op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
-    op.execute("DROP FUNCTION IF EXISTS outbox_notify()")
+    drop_notify_trigger("outbox")
     op.drop_table("outbox")

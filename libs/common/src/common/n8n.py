@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from common.db import utcnow
 from common.errors import BadRequest, NotFound
 from common.ids import new_id
+from common.migrations import create_notify_trigger, drop_notify_trigger
 from common.pgnotify import listen, wait_any
 from common.settings import SuiteSettings
 
@@ -94,25 +95,11 @@ def create_workflow_runs_table() -> None:
     op.create_index(
         "ix_workflow_runs_due", "workflow_runs", ["next_attempt_at"], postgresql_where=sa.text("status = 'pending'")
     )
-    op.execute(
-        f"""
-        CREATE FUNCTION workflow_runs_notify() RETURNS trigger AS $$
-        BEGIN
-            PERFORM pg_notify('{NOTIFY_CHANNEL}', '');
-            RETURN NULL;
-        END;
-        $$ LANGUAGE plpgsql;
-        """
-    )
-    op.execute(
-        "CREATE TRIGGER workflow_runs_notify AFTER INSERT ON workflow_runs "
-        "FOR EACH STATEMENT EXECUTE FUNCTION workflow_runs_notify()"
-    )
+    create_notify_trigger("workflow_runs", NOTIFY_CHANNEL)
 
 
 def drop_workflow_runs_table() -> None:
-    op.execute("DROP TRIGGER IF EXISTS workflow_runs_notify ON workflow_runs")
-    op.execute("DROP FUNCTION IF EXISTS workflow_runs_notify()")
+    drop_notify_trigger("workflow_runs")
     op.drop_table("workflow_runs")
 
 

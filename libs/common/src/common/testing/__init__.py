@@ -108,6 +108,24 @@ def database_fixtures(service: str, service_dir: Path) -> tuple[Any, Any]:
     return database_url, _clean_database
 
 
+async def schema_drift(database_url: str, metadata: Any) -> list[Any]:
+    """What alembic's autogenerate would change to make the migrated database match the models (empty: in sync)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    def diff(connection: Any) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return [change for change in compare_metadata(context, metadata) if "alembic_version" not in repr(change)]
+
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(diff)
+    finally:
+        await engine.dispose()
+
+
 async def truncate_all(database_url: str, *, keep: tuple[str, ...] = ("alembic_version",)) -> None:
     """Empty every table of the schema: each test starts from the migrated, empty database."""
     connection = await asyncpg.connect(_plain_dsn(database_url))
