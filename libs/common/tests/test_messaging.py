@@ -23,6 +23,7 @@ from .conftest import Effect, OutboxMessage, ProcessedMessage
 
 CONSUMER = "common-tests.effects"
 ROUTING_KEY = "tests.thing.happened.v1"
+OUTBOX = Outbox(OutboxMessage, producer="common-tests", publishes=[ROUTING_KEY])
 
 
 def make_worker(database_url: str, *, amqp_url: str | None = None) -> WorkerContext:
@@ -31,7 +32,7 @@ def make_worker(database_url: str, *, amqp_url: str | None = None) -> WorkerCont
     return build_worker(
         name="common-tests",
         settings=settings,
-        outbox_model=OutboxMessage,
+        outbox=OUTBOX,
         inbox_model=ProcessedMessage,
         amqp_url=amqp_url,
     )
@@ -78,7 +79,7 @@ async def drain(queue: aio_pika.abc.AbstractQueue, count: int, timeout: float = 
 
 async def add_event(context: WorkerContext, payload: dict) -> str:
     async with context.sessionmaker() as session, session.begin():
-        event = await Outbox(OutboxMessage, producer="common-tests").add(session, ROUTING_KEY, payload)
+        event = await OUTBOX.add(session, ROUTING_KEY, payload)
     return event.id
 
 
@@ -100,6 +101,14 @@ class TestOutboxRelay:
         body = json.loads(message.body)
         assert body["id"] == event_id and body["payload"] == {"n": 1} and body["producer"] == "common-tests"
         assert await unpublished(context) == 0
+
+    async def test_events_of_one_transaction_are_published_in_the_order_they_were_written(self, database_url):
+        context = make_worker(database_url)
+        async with context.sessionmaker() as session, session.begin():
+            written = [(await OUTBOX.add(session, ROUTING_KEY, {"n": n})).id for n in range(30)]
+        async with observer(context) as queue, running(context):
+            messages = await drain(queue, 30)
+        assert [m.message_id for m in messages] == written
 
     async def test_event_committed_while_broker_unreachable_is_published_once_it_is_back(self, database_url):
         amqp = urlparse(testing.AMQP_URL)
@@ -128,7 +137,7 @@ class TestOutboxRelay:
         event_ids = set()
         async with first.sessionmaker() as session, session.begin():
             for n in range(60):
-                event = await Outbox(OutboxMessage, producer="common-tests").add(session, ROUTING_KEY, {"n": n})
+                event = await OUTBOX.add(session, ROUTING_KEY, {"n": n})
                 event_ids.add(event.id)
         async with observer(first) as queue:
             for context in (first, second):

@@ -145,7 +145,7 @@ class Db:
     async def events(self, prefix: str = "ideation.") -> list[dict[str, Any]]:
         """Outbox rows in insertion order: ``{routing_key, body}``."""
         return await self.rows(
-            "SELECT routing_key, body FROM outbox WHERE routing_key LIKE :prefix ORDER BY created_at, id",
+            "SELECT routing_key, body FROM outbox WHERE routing_key LIKE :prefix ORDER BY seq",
             prefix=f"{prefix}%",
         )
 

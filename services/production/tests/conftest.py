@@ -94,9 +94,7 @@ def outbox(database_url: str) -> Callable[..., Awaitable[list[dict[str, Any]]]]:
         engine = create_async_engine(database_url)
         try:
             async with engine.connect() as connection:
-                rows = (
-                    await connection.execute(text("SELECT routing_key, body FROM outbox ORDER BY created_at, id"))
-                ).all()
+                rows = (await connection.execute(text("SELECT routing_key, body FROM outbox ORDER BY seq"))).all()
         finally:
             await engine.dispose()
         return [

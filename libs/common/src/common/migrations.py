@@ -64,6 +64,7 @@ def create_messaging_tables() -> None:
     op.create_table(
         "outbox",
         sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("seq", sa.BigInteger, sa.Identity(always=True), nullable=False),
         sa.Column("routing_key", sa.String(200), nullable=False),
         sa.Column("body", JSONB, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
@@ -71,7 +72,7 @@ def create_messaging_tables() -> None:
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("last_error", sa.Text, nullable=True),
     )
-    op.create_index("ix_outbox_unpublished", "outbox", ["created_at"], postgresql_where=sa.text("published_at IS NULL"))
+    op.create_index("ix_outbox_unpublished", "outbox", ["seq"], postgresql_where=sa.text("published_at IS NULL"))
     create_notify_trigger("outbox", NOTIFY_CHANNEL)
     op.create_table(
         "processed_messages",

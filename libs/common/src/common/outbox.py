@@ -5,16 +5,18 @@ A service declares the two tables on its own declarative base::
     class OutboxMessage(OutboxMixin, Base): ...
     class ProcessedMessage(InboxMixin, Base): ...
 
-and writes events with ``Outbox(OutboxMessage, producer="catalog").add(session, "catalog.asset.created.v1", {...})``
+and writes events with ``outbox.add(session, "catalog.asset.created.v1", {...})`` where
+``outbox = Outbox(OutboxMessage, producer="catalog", publishes=[...])``
 inside the transaction that makes the change. ``common.relay.OutboxRelay`` publishes them afterwards.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Index, Integer, String, Text, func, insert, text
+from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, String, Text, func, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +31,8 @@ class OutboxMixin:
     __tablename__ = "outbox"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # Commit order of the writes; events of one transaction share created_at, so the relay publishes by seq.
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), nullable=False)
     routing_key: Mapped[str] = mapped_column(String(200), nullable=False)
     body: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
@@ -38,7 +42,7 @@ class OutboxMixin:
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:
-        return (Index("ix_outbox_unpublished", "created_at", postgresql_where=text("published_at IS NULL")),)
+        return (Index("ix_outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")),)
 
 
 class InboxMixin:
@@ -50,11 +54,17 @@ class InboxMixin:
 
 
 class Outbox:
-    def __init__(self, model: type[OutboxMixin], *, producer: str) -> None:
+    """A service's outbox. ``publishes`` lists every routing key it may write: the list the AsyncAPI document is
+    built from, so an event cannot be published without being documented."""
+
+    def __init__(self, model: type[OutboxMixin], *, producer: str, publishes: Iterable[str]) -> None:
         self.model = model
         self.producer = producer
+        self.publishes = tuple(publishes)
 
     async def add(self, session: AsyncSession, routing_key: str, payload: Any) -> EventEnvelope:
+        if routing_key not in self.publishes:
+            raise ValueError(f"{self.producer} does not declare {routing_key!r} in its Outbox(publishes=...)")
         event = make_event(routing_key, payload, producer=self.producer)
         await session.execute(
             insert(self.model).values(id=event.id, routing_key=routing_key, body=event.model_dump(mode="json"))

@@ -56,7 +56,7 @@ class OutboxRelay:
                 await session.scalars(
                     select(model)
                     .where(model.published_at.is_(None))
-                    .order_by(model.created_at, model.id)
+                    .order_by(model.seq)
                     .limit(self.batch_size)
                     .with_for_update(skip_locked=True)
                 )

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from common.broker import Topology, declare_events_exchange, make_broker
 from common.consumers import EventConsumers
 from common.db import create_engine, create_sessionmaker
+from common.events import EventEnvelope
 from common.logs import configure_logging
-from common.outbox import InboxMixin, OutboxMixin
+from common.outbox import InboxMixin, Outbox
 from common.relay import OutboxRelay
 from common.settings import ServiceSettings
 
@@ -42,7 +43,7 @@ def build_worker(
     *,
     name: str,
     settings: ServiceSettings,
-    outbox_model: type[OutboxMixin],
+    outbox: Outbox,
     inbox_model: type[InboxMixin],
     amqp_url: str | None = None,
 ) -> WorkerContext:
@@ -51,9 +52,18 @@ def build_worker(
     broker = make_broker(settings.suite, name=f"{name}-worker", url=amqp_url)
     topology = Topology.from_settings(settings.suite)
     consumers = EventConsumers(broker, topology, sessionmaker=sessionmaker, inbox_model=inbox_model)
+    for routing_key in outbox.publishes:
+        # Never called: the relay publishes. Declared so the AsyncAPI document lists what the service emits.
+        broker.publisher(
+            exchange=topology.events(),
+            routing_key=routing_key,
+            title=routing_key,
+            description=f"Published by {name} through its outbox; message id = envelope id.",
+            schema=EventEnvelope,
+        )
     relay = OutboxRelay(
         sessionmaker=sessionmaker,
-        model=outbox_model,
+        model=outbox.model,
         broker=broker,
         exchange=topology.events(),
         database_url=settings.database_url,

@@ -3,4 +3,4 @@
 from analysis.models import OutboxMessage
 from common.outbox import Outbox
 
-outbox = Outbox(OutboxMessage, producer="analysis")
+outbox = Outbox(OutboxMessage, producer="analysis", publishes=[])

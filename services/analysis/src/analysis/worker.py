@@ -1,6 +1,7 @@
 """Analysis's FastStream process: its event consumers and the outbox relay."""
 
-from analysis.models import OutboxMessage, ProcessedMessage
+from analysis.events import outbox
+from analysis.models import ProcessedMessage
 from analysis.settings import AnalysisSettings
 from common.worker import WorkerContext, build_worker, main
 
@@ -9,7 +10,7 @@ def create_worker(settings: AnalysisSettings | None = None, *, amqp_url: str | N
     return build_worker(
         name="analysis",
         settings=settings or AnalysisSettings(),
-        outbox_model=OutboxMessage,
+        outbox=outbox,
         inbox_model=ProcessedMessage,
         amqp_url=amqp_url,
     )

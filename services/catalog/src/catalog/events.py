@@ -7,4 +7,4 @@ ASSET_CREATED = "catalog.asset.created.v1"
 ASSET_UPDATED = "catalog.asset.updated.v1"
 ASSET_DELETED = "catalog.asset.deleted.v1"
 
-outbox = Outbox(OutboxMessage, producer="catalog")
+outbox = Outbox(OutboxMessage, producer="catalog", publishes=[ASSET_CREATED, ASSET_UPDATED, ASSET_DELETED])

@@ -1,6 +1,7 @@
 """Catalog's FastStream process: the outbox relay (catalog consumes no events yet)."""
 
-from catalog.models import OutboxMessage, ProcessedMessage
+from catalog.events import outbox
+from catalog.models import ProcessedMessage
 from catalog.settings import CatalogSettings
 from common.worker import WorkerContext, build_worker, main
 
@@ -9,7 +10,7 @@ def create_worker(settings: CatalogSettings | None = None, *, amqp_url: str | No
     return build_worker(
         name="catalog",
         settings=settings or CatalogSettings(),
-        outbox_model=OutboxMessage,
+        outbox=outbox,
         inbox_model=ProcessedMessage,
         amqp_url=amqp_url,
     )

@@ -135,7 +135,7 @@ class TestOutbox:
         await client.delete(f"/api/assets/{asset['id']}")
         engine = create_async_engine(database_url)
         async with engine.connect() as connection:
-            rows = (await connection.execute(text("SELECT routing_key, body FROM outbox ORDER BY created_at"))).all()
+            rows = (await connection.execute(text("SELECT routing_key, body FROM outbox ORDER BY seq"))).all()
         await engine.dispose()
         assert [row.routing_key for row in rows] == [
             "catalog.asset.created.v1",

@@ -1,4 +1,4 @@
-"""What ideation publishes (through its outbox). It consumes nothing yet.
+"""What ideation publishes (through its outbox). What it consumes: ``ideation.consumers``.
 
 Payloads are complete objects, not deltas: production keeps a read model of project types and workflows from them.
 """
@@ -18,4 +18,18 @@ INSPIRATION_CREATED = "ideation.inspiration.created.v1"
 INSPIRATION_APPROVED = "ideation.inspiration.approved.v1"
 INSPIRATION_REJECTED = "ideation.inspiration.rejected.v1"
 
-outbox = Outbox(OutboxMessage, producer="ideation")
+outbox = Outbox(
+    OutboxMessage,
+    producer="ideation",
+    publishes=[
+        PROJECT_TYPE_CREATED,
+        PROJECT_TYPE_UPDATED,
+        PROJECT_TYPE_DELETED,
+        WORKFLOW_CREATED,
+        WORKFLOW_UPDATED,
+        WORKFLOW_DELETED,
+        INSPIRATION_CREATED,
+        INSPIRATION_APPROVED,
+        INSPIRATION_REJECTED,
+    ],
+)

@@ -5,7 +5,8 @@ import asyncio
 from common.worker import WorkerContext, build_worker, main
 from ideation import consumers
 from ideation.dispatcher import build_dispatcher
-from ideation.models import OutboxMessage, ProcessedMessage
+from ideation.events import outbox
+from ideation.models import ProcessedMessage
 from ideation.settings import IdeationSettings
 
 
@@ -13,7 +14,7 @@ def create_worker(settings: IdeationSettings | None = None, *, amqp_url: str | N
     context = build_worker(
         name="ideation",
         settings=settings or IdeationSettings(),
-        outbox_model=OutboxMessage,
+        outbox=outbox,
         inbox_model=ProcessedMessage,
         amqp_url=amqp_url,
     )

@@ -23,4 +23,8 @@ TASK_READY = "production.task.ready.v1"
 PROJECT_TYPE_EVENTS = "ideation.project_type.*.v1"
 WORKFLOW_EVENTS = "ideation.workflow.*.v1"
 
-outbox = Outbox(OutboxMessage, producer="production")
+outbox = Outbox(
+    OutboxMessage,
+    producer="production",
+    publishes=[PROJECT_CREATED, PROJECT_DELETED, PROJECT_COMPLETED, PROJECT_FAILED, TASK_STATUS_CHANGED, TASK_READY],
+)

@@ -5,7 +5,8 @@ import asyncio
 from common.n8n import N8nDispatcher
 from common.worker import WorkerContext, build_worker, main
 from production import consumers
-from production.models import OutboxMessage, ProcessedMessage, WorkflowRun
+from production.events import outbox
+from production.models import ProcessedMessage, WorkflowRun
 from production.projects.service import project_service
 from production.settings import ProductionSettings
 
@@ -14,7 +15,7 @@ def create_worker(settings: ProductionSettings | None = None, *, amqp_url: str |
     context = build_worker(
         name="production",
         settings=settings or ProductionSettings(),
-        outbox_model=OutboxMessage,
+        outbox=outbox,
         inbox_model=ProcessedMessage,
         amqp_url=amqp_url,
     )
