@@ -12,6 +12,9 @@ from pydantic import BaseModel
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 1000
+# Keeps page * size inside PostgreSQL's bigint OFFSET: a larger page is a 422, not a 500.
+MAX_PAGE = 1_000_000
+MAX_OFFSET = MAX_PAGE * MAX_PAGE_SIZE
 
 
 class Envelope(BaseModel, Generic[T]):
@@ -45,7 +48,7 @@ def page_params(default_size: int):
     """A dependency reading ``page``/``size`` with this endpoint's default size and the suite's maximum."""
 
     def dependency(
-        page: Annotated[int, Query(ge=1, description="Page number, from 1")] = 1,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1")] = 1,
         size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")] = default_size,
     ) -> PageParams:
         return PageParams(page=page, size=size)

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,16 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+_UNSTORABLE_INPUT = (
+    "invalid byte sequence",  # NUL in text
+    "unsupported Unicode escape sequence",  # \u0000 in JSON
+    "out of int16 range",
+    "out of int32 range",
+    "out of int64 range",
+    "out of range for type",
+)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
@@ -136,6 +147,16 @@ def install_error_handlers(app: FastAPI) -> None:
         first = errors[0] if errors else None
         message = f"Invalid {first['field']}: {first['msg']}" if first else "Validation failed"
         return error_response(422, message, errors)
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        # Input PostgreSQL cannot store (a NUL character, a number beyond its range) is the caller's error.
+        reason = str(exc.orig)
+        if any(marker in reason for marker in _UNSTORABLE_INPUT):
+            return error_response(422, "The request contains a value the database cannot store (a NUL character "
+                                  "or a number out of range)")  # fmt: skip
+        logger.exception("database error on %s %s", request.method, request.url.path)
+        return error_response(500, "Internal server error")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

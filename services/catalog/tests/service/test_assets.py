@@ -123,6 +123,12 @@ class TestEnvelopeAndPaths:
         assert_envelope_error(await client.get("/api/assets/a/b/c"), 404)
         assert_envelope_error(await client.patch("/api/assets"), 405)
 
+    async def test_values_the_database_cannot_store_are_422_not_500(self, client):
+        assert_envelope_error(await client.post("/api/assets", json=asset_body(name="bad\u0000name")), 422)
+        assert_envelope_error(await client.get("/api/assets", params={"asset_type": "vi\x00deo"}), 422)
+        assert_envelope_error(await client.get(f"/api/assets/by-hash/{'a%00b'}"), 422)
+        assert_envelope_error(await client.get("/api/assets", params={"page": 10**20}), 422)
+
     async def test_malformed_json_is_422(self, client):
         response = await client.post("/api/assets", content=b"{not json", headers={"Content-Type": "application/json"})
         assert_envelope_error(response, 422)

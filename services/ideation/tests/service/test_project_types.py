@@ -76,6 +76,10 @@ class TestCreate:
         project_type = await api.project_type("x", inspiration_workflow_id=workflow["id"])
         assert project_type["inspiration_workflow_id"] == workflow["id"]
 
+    async def test_an_empty_workflow_id_means_none(self, api):
+        project_type = await api.project_type("x", inspiration_workflow_id="", transform_workflow_id="")
+        assert project_type["inspiration_workflow_id"] is None and project_type["transform_workflow_id"] is None
+
     async def test_duplicate_code_is_409_also_for_a_deleted_code(self, api, client):
         await api.project_type("dup")
         body = assert_envelope_error(await client.post("/api/project-types", json={"code": "dup", "name": "2"}), 409)

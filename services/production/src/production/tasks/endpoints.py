@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from common.db import SessionDep
-from common.envelope import MAX_PAGE_SIZE, Envelope, Page, ok
+from common.envelope import MAX_OFFSET, MAX_PAGE, MAX_PAGE_SIZE, Envelope, Page, ok
 from production.deps import CipherDep
 from production.tasks.schemas import Task, TaskBatchCreate, TaskCreate, TaskStatusUpdate
 from production.tasks.service import task_service
@@ -25,9 +25,9 @@ class Window(BaseModel):
 
 
 def window(
-    skip: Annotated[int, Query(ge=0, description="Rows to skip (with limit)")] = 0,
+    skip: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip (with limit)")] = 0,
     limit: Annotated[int | None, Query(ge=1, le=MAX_PAGE_SIZE, description="Rows to return")] = None,
-    page: Annotated[int | None, Query(ge=1, description="Page number, from 1 (with size)")] = None,
+    page: Annotated[int | None, Query(ge=1, le=MAX_PAGE, description="Page number, from 1 (with size)")] = None,
     size: Annotated[int | None, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")] = None,
 ) -> Window:
     """``page``/``size`` when either is given, else ``skip``/``limit``."""
