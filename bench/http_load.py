@@ -6,8 +6,8 @@ Usage: uv run python bench/http_load.py [--duration 5] [--concurrency 1,10,50] [
 Starts its own copy of the suite (throwaway databases, free ports, real Traefik), then runs wrk (Debian package
 `wrk`; installed with apt-get when missing) for GET /api/assets/{id} and POST /api/assets (a fresh file_hash per
 request, so every POST inserts a row and writes an outbox event) at each concurrency, alternating direct and
-Traefik runs so machine noise hits both alike. Reports throughput, p50 and p99 latency and the Traefik/direct
-throughput ratio, which is the figure to compare between machines.
+Traefik runs so machine noise hits both alike, --rounds times per cell. Reports the medians of throughput, p50 and
+p99 latency and the Traefik/direct throughput ratio, which is the figure to compare between machines.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -67,7 +68,9 @@ def run_wrk(wrk: str, url: str, *, connections: int, duration: int, script: str 
     if script:
         command += ["-s", script]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.M))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.M))
+    if "99" not in latency:
+        raise RuntimeError(f"unexpected wrk output for {url}:\n{output}")
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(r"Socket errors: (.*)", output)
     return {
@@ -83,6 +86,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--concurrency", default="1,10,50")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating direct/Traefik pairs per cell; medians")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     wrk = ensure_wrk()
@@ -112,7 +116,7 @@ def main() -> int:
         script.write_text(POST_SCRIPT.replace("%KEY%", key))
         for operation in ("get", "post"):
             for connections in levels:
-                for target in ("direct", "traefik"):
+                for target in ("direct", "traefik") * args.rounds:
                     base = targets[target]
                     if operation == "get":
                         url, lua, headers = f"{base}/api/assets/{created['id']}", None, [f"X-API-Key: {key}"]
@@ -147,6 +151,11 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
+
+
+def _median(rows: list[dict]) -> dict[str, float]:
+    """Per figure, the median over the rounds (robust to one disturbed run on a shared machine)."""
+    return {key: statistics.median(row[key] for row in rows) for key in ("rps", "p50_ms", "p99_ms")}
 
 
 async def _drop(names: list[str]) -> None:
