@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import testing
 from common.broker import declare_events_exchange
+from common.db import create_engine, create_sessionmaker
 from common.outbox import Outbox
 from common.settings import ServiceSettings
 from common.testing.tcp_proxy import TcpProxy
@@ -183,6 +184,36 @@ class TestInbox:
             # One consumer applies messages in order: once the marker is applied, both duplicates were handled.
             assert await testing.poll(lambda: self.effects(context, "evt-marker"), timeout=15)
             assert await self.effects(context, "evt-dup") == 1
+
+    async def test_event_arriving_while_the_database_is_down_is_applied_when_it_is_back(self, database_url):
+        context = make_worker(database_url)
+        self.register(context)
+        parsed = urlparse(database_url.replace("postgresql+asyncpg", "postgresql"))
+        proxy = TcpProxy(parsed.hostname or "127.0.0.1", parsed.port or 5432)
+        proxy.refusing = True
+        await proxy.start()
+        proxied = database_url.replace(f"{parsed.hostname}:{parsed.port or 5432}", f"127.0.0.1:{proxy.port}")
+        engine = create_engine(proxied, pool_size=1)
+        context.consumers.sessionmaker = create_sessionmaker(engine)  # only the consumer loses its database
+        context.consumers.transient_first_delay = 0.05
+        try:
+            async with running(context):
+                await testing.poll(lambda: _true(context.broker.running), timeout=10)
+                event = {"id": "evt-outage", "type": "tests.thing.happened", "version": 1, "payload": {}}
+                await self.publish(context, event, "evt-outage")
+                # More attempts than the delivery limit (5) allows deliveries: the consumer retries in place instead
+                # of burning the message's deliveries into the dead-letter queue.
+                assert await testing.poll(lambda: _true(proxy.refused >= 8), timeout=30)
+                proxy.refusing = False
+                assert await testing.poll(lambda: self.effects(context, "evt-outage"), timeout=30)
+                connection = await aio_pika.connect(testing.AMQP_URL)
+                channel = await connection.channel()
+                dlq = await channel.get_queue(context.topology.queue_name(CONSUMER) + ".dlq")
+                assert await dlq.get(no_ack=True, fail=False) is None
+                await connection.close()
+        finally:
+            await proxy.stop()
+            await engine.dispose()
 
     @pytest.mark.parametrize("body", [{"id": "evt-poison", "payload": {"poison": True}}, b"\x00not json"])
     async def test_poison_message_ends_in_the_dead_letter_queue(self, database_url, body):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from faststream import AckPolicy
 from faststream.rabbit import RabbitBroker, RabbitMessage
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.broker import Topology
@@ -16,6 +18,18 @@ from common.outbox import InboxMixin, record_processed
 logger = logging.getLogger(__name__)
 
 EventHandler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+
+# A database outage is not the message's fault: it is retried in place (the message stays unacknowledged) for about
+# a minute before the failure counts as a delivery, so an outage does not push good events into the dead letters.
+TRANSIENT_RETRIES = 8
+MAX_TRANSIENT_DELAY_SECONDS = 10.0
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Errors of the connection to the database rather than of the event's content."""
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError))
+    return isinstance(exc, (OSError, ConnectionError, TimeoutError))
 
 
 class EventConsumers:
@@ -34,6 +48,8 @@ class EventConsumers:
         self.sessionmaker = sessionmaker
         self.inbox_model = inbox_model
         self.queues: dict[str, list[str]] = {}
+        self.transient_retries = TRANSIENT_RETRIES
+        self.transient_first_delay = 0.5
 
     def on(self, queue_name: str, routing_keys: list[str]) -> Callable[[EventHandler], EventHandler]:
         """Register ``async (session, event)`` for these routing keys on the quorum queue ``queue_name``."""
@@ -45,11 +61,16 @@ class EventConsumers:
                 event_id = message.message_id or body.get("id")
                 if not event_id:
                     raise ValueError("event without id")
-                async with self.sessionmaker() as session, session.begin():
-                    if await record_processed(session, self.inbox_model, queue_name, event_id):
-                        await apply(session, body)
-                    else:
-                        logger.info("event %s already applied by %s", event_id, queue_name)
+                for attempt in range(self.transient_retries + 1):
+                    try:
+                        await self._apply_once(queue_name, event_id, body, apply)
+                        return
+                    except Exception as exc:
+                        if not is_transient(exc) or attempt == self.transient_retries:
+                            raise
+                        delay = min(self.transient_first_delay * 2**attempt, MAX_TRANSIENT_DELAY_SECONDS)
+                        logger.warning("database unavailable for %s (%s); retrying in %.1fs", queue_name, exc, delay)
+                        await asyncio.sleep(delay)
 
             handle.__name__ = apply.__name__
             handle.__doc__ = apply.__doc__
@@ -59,6 +80,13 @@ class EventConsumers:
             return apply
 
         return register
+
+    async def _apply_once(self, consumer: str, event_id: str, body: dict[str, Any], apply: EventHandler) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            if await record_processed(session, self.inbox_model, consumer, event_id):
+                await apply(session, body)
+            else:
+                logger.info("event %s already applied by %s", event_id, consumer)
 
     async def declare(self) -> None:
         """Dead-letter queues and the extra routing-key bindings; call once the broker is connected."""
