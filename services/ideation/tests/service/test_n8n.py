@@ -95,6 +95,23 @@ class TestTrigger:
         await dispatch_until(dispatcher, lambda: asyncio.sleep(0, n8n.requests))
         assert [r.body["execution_id"] for r in n8n.requests] == [data["execution_id"]]
 
+    async def test_a_late_result_of_a_run_the_dispatcher_gave_up_on_is_still_applied(self, api, n8n, dispatcher, db):
+        await api.wired_type(n8n)
+        await n8n.close()
+        inspiration = await api.inspiration(project_type_code="short_drama")
+
+        async def failed() -> dict[str, Any] | None:
+            current = await api.get_inspiration(inspiration["id"])
+            return current if current["status"] == "failed" else None
+
+        await dispatch_until(dispatcher, failed)
+        [run] = await db.runs(inspiration["id"])
+        ok_data(await api.callback(inspiration["id"], success(run["execution_id"], title="Slow but done")))
+        current = await api.get_inspiration(inspiration["id"])
+        assert current["status"] == "pending" and current["title"] == "Slow but done"
+        [run] = await db.runs(inspiration["id"])
+        assert run["status"] == "succeeded"
+
     async def test_n8n_answering_an_error_fails_the_inspiration_after_max_attempts(self, api, n8n, dispatcher, db):
         await api.wired_type(n8n)
         n8n.status = 500

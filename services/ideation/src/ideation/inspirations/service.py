@@ -230,22 +230,20 @@ class InspirationService:
         run = await runs.get_for_callback(
             session, execution_id=callback.executionId, target_type=INSPIRATION_RUN, target_id=inspiration_id
         )
+        # A run the dispatcher gave up on (its trigger timed out, yet n8n had received it) may still deliver its
+        # result: it is applied when no newer run superseded it, so a slow n8n's work is not lost.
+        waiting_statuses = {GENERATING}
         if run.status in (RUN_SUCCEEDED, RUN_FAILED):
             stored = (run.result or {}).get("response")
             if stored is not None:
                 return dict(stored)  # a repeated delivery: the first answer, nothing changes
-            current = await self.get(session, inspiration_id)
-            return {
-                "message": f"Workflow run {run.execution_id} had already {run.status}; callback ignored",
-                "inspiration_id": inspiration_id,
-                "status": current.status,
-            }
+            waiting_statuses = {GENERATING, FAILED}
 
         inspiration = await self.get(session, inspiration_id, for_update=True)
         data = callback.data or InspirationCallbackData()
         succeeded = callback.status == "success"
         latest = await runs.latest_for(session, INSPIRATION_RUN, inspiration_id)
-        if latest is not None and latest.id == run.id and inspiration.status == GENERATING:
+        if latest is not None and latest.id == run.id and inspiration.status in waiting_statuses:
             if succeeded:
                 for field in ("title", "description", "parameters", "score", "score_details"):
                     value = getattr(data, field)
