@@ -100,6 +100,26 @@ class TestRegenerate:
         await dispatcher(settings, sessionmaker).dispatch_due()
         assert len(fake_n8n.requests) == 3
 
+    async def test_a_late_report_of_a_run_the_dispatcher_gave_up_on_is_applied(
+        self, client, read_model, settings, sessionmaker, fake_n8n
+    ):
+        fake_n8n.status = 500
+        project = await execution_project(client, read_model, fake_n8n.url)
+        started = ok_data(await client.post(f"/api/projects/{project['id']}/regenerate"))
+        await dispatcher(settings, sessionmaker, max_attempts=1, backoff_seconds=0).dispatch_due()
+        assert (await get_project(client, project["id"]))["status"] == "failed"
+        report = {
+            "status": "success",
+            "task_updates": [],
+            "project_updates": {"status": "processing"},
+            "executionId": started["execution_id"],
+        }
+        path = f"/api/webhooks/n8n/project_execution/{project['id']}"
+        ok_data(await client.post(path, json=report, headers=WEBHOOK_HEADERS))
+        assert (await get_project(client, project["id"]))["status"] == "processing"
+        again = ok_data(await client.post(path, json=report, headers=WEBHOOK_HEADERS))
+        assert again["message"] == "Execution already reported; nothing changed"
+
     async def test_missing_workflow_or_url_is_400(self, client, read_model):
         no_url = await execution_project(client, read_model, None)
         body = assert_envelope_error(await client.post(f"/api/projects/{no_url['id']}/regenerate"), 400)

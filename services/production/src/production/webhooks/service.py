@@ -72,12 +72,14 @@ class WebhookService:
     ) -> dict[str, Any]:
         """The execution workflow's report: task updates (the PATCH path), project status, the run's outcome.
 
-        The run row is locked first, so a duplicate delivery waits and then finds the run finished: no change.
+        The run row is locked first, so a duplicate delivery waits and then finds the run finished: no change. A run
+        the dispatcher gave up on (no result recorded: its trigger timed out, yet n8n had it) still takes its late
+        report, so a slow n8n's work is not lost.
         """
         run = await runs.get_for_callback(
             session, execution_id=body.executionId, target_type=PROJECT_TARGET, target_id=project_id
         )
-        if run.status in (RUN_SUCCEEDED, RUN_FAILED):
+        if run.status in (RUN_SUCCEEDED, RUN_FAILED) and run.result is not None:
             project = await project_service.get(session, project_id)
             return {
                 "message": "Execution already reported; nothing changed",
