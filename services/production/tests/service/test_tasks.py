@@ -20,6 +20,15 @@ class TestTypes:
         assert task["task_type"] == "CUSTOM_UPSCALE"
 
 
+class TestGet:
+    async def test_one_task_by_id_and_404_once_its_project_is_deleted(self, client, project):
+        task = await create_task(client, project["id"], task_input={"prompt": "a cat"})
+        assert ok_data(await client.get(f"/api/tasks/{task['id']}")) == task
+        assert_envelope_error(await client.get("/api/tasks/no-such-task"), 404)
+        ok_data(await client.delete(f"/api/projects/{project['id']}"))
+        assert_envelope_error(await client.get(f"/api/tasks/{task['id']}"), 404)
+
+
 class TestCreate:
     async def test_task_without_dependencies_is_pending(self, client, project):
         task = await create_task(client, project["id"], task_input={"prompt": "a cat", "ratio": "9:16"})

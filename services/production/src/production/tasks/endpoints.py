@@ -69,6 +69,16 @@ async def list_tasks(
     return ok(Page.of(items, total=total, page=paging.page, size=paging.size).model_dump())
 
 
+@router.get(
+    "/{task_id}",
+    response_model=Envelope[Task],
+    summary="Get a task (not in api.md: what a worker reads before and while it works)",
+)
+async def get_task(task_id: str, session: SessionDep, cipher: CipherDep) -> dict[str, Any]:
+    task = await task_service.get(session, task_id)
+    return ok((await task_views(session, [task], cipher=cipher))[0])
+
+
 @router.patch(
     "/{task_id}",
     response_model=Envelope[Task],
