@@ -88,9 +88,14 @@ def main() -> int:
     parser.add_argument("--concurrency", default="1,10,50")
     parser.add_argument("--rounds", type=int, default=3, help="alternating direct/Traefik pairs per cell; medians")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--operations", default="get,post")
+    parser.add_argument(
+        "--no-workers", action="store_true", help="without the workers (outbox relay): isolates its cost"
+    )
     args = parser.parse_args()
     wrk = ensure_wrk()
     levels = [int(level) for level in args.concurrency.split(",")]
+    operations = args.operations.split(",")
 
     names = {service: f"bench_{service}_{testing.RUN_ID}" for service in SERVICES}
     env = testing.suite_env(SUITE_LOG_JSON="true")  # the default log configuration, access lines included
@@ -99,7 +104,14 @@ def main() -> int:
     ports = {name: free_port() for name in ("gateway", *SERVICES)}
     traefik_port = free_port()
     run_dir = Path(tempfile.mkdtemp(prefix="bench-suite-"))
-    suite = Suite(run_dir=run_dir, env=env, traefik_port=traefik_port, traefik_admin_port=free_port(), ports=ports)
+    suite = Suite(
+        run_dir=run_dir,
+        env=env,
+        traefik_port=traefik_port,
+        traefik_admin_port=free_port(),
+        ports=ports,
+        workers=not args.no_workers,
+    )
     suite.prepare()
     suite.start()
     results: list[dict] = []
@@ -114,7 +126,7 @@ def main() -> int:
         ).json()["data"]
         script = run_dir / "post.lua"
         script.write_text(POST_SCRIPT.replace("%KEY%", key))
-        for operation in ("get", "post"):
+        for operation in operations:
             for connections in levels:
                 for target in ("direct", "traefik") * args.rounds:
                     base = targets[target]
@@ -135,7 +147,7 @@ def main() -> int:
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("| operation | concurrency | direct req/s | Traefik req/s | ratio | direct p50/p99 ms | Traefik p50/p99 ms |")
     print("|---|---|---|---|---|---|---|")
-    for operation in ("get", "post"):
+    for operation in operations:
         for connections in levels:
             direct, via = (
                 next(

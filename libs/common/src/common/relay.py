@@ -12,7 +12,7 @@ import contextlib
 import logging
 
 from faststream.rabbit import RabbitBroker, RabbitExchange
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.db import utcnow
@@ -36,6 +36,7 @@ class OutboxRelay:
         database_url: str,
         batch_size: int = 100,
         poll_seconds: float = 1.0,
+        coalesce_seconds: float = 0.005,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.model = model
@@ -44,19 +45,24 @@ class OutboxRelay:
         self.database_url = database_url
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        self.coalesce_seconds = coalesce_seconds
         self._wake = asyncio.Event()
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unpublished events in creation order; returns how many were published."""
-        model = self.model
-        published = 0
-        failed = False
+        """Publish one batch of unpublished events in write order; returns how many were published.
+
+        Core statements, not ORM objects: one SELECT of the batch and one UPDATE marking what was published (the
+        relay runs for every write of the service, so its per-event cost is the service's too).
+        """
+        table = self.model.__table__
+        published: list[str] = []
+        failure: tuple[str, str] | None = None
         async with self.sessionmaker() as session, session.begin():
             rows = (
-                await session.scalars(
-                    select(model)
-                    .where(model.published_at.is_(None))
-                    .order_by(model.seq)
+                await session.execute(
+                    select(table.c.id, table.c.routing_key, table.c.body)
+                    .where(table.c.published_at.is_(None))
+                    .order_by(table.c.seq)
                     .limit(self.batch_size)
                     .with_for_update(skip_locked=True)
                 )
@@ -76,17 +82,22 @@ class OutboxRelay:
                         timeout=PUBLISH_TIMEOUT_SECONDS,
                     )
                 except Exception as exc:  # broker down, channel closed, returned message...
-                    row.attempts += 1
-                    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                    logger.warning("outbox publish of %s failed: %s", row.id, row.last_error)
-                    failed = True
+                    failure = (row.id, f"{type(exc).__name__}: {exc}"[:2000])
+                    logger.warning("outbox publish of %s failed: %s", row.id, failure[1])
                     break
-                row.published_at = utcnow()
-                published += 1
+                published.append(row.id)
+            if published:
+                await session.execute(update(table).where(table.c.id.in_(published)).values(published_at=utcnow()))
+            if failure is not None:
+                await session.execute(
+                    update(table)
+                    .where(table.c.id == failure[0])
+                    .values(attempts=table.c.attempts + 1, last_error=failure[1])
+                )
         # Committed above: what was published stays marked even when a later row failed.
-        if failed:
-            raise _PublishFailed(published)
-        return published
+        if failure is not None:
+            raise _PublishFailed(len(published))
+        return len(published)
 
     async def run(self, stop: asyncio.Event) -> None:
         listener = asyncio.create_task(listen(self.database_url, NOTIFY_CHANNEL, self._wake, stop))
@@ -109,6 +120,10 @@ class OutboxRelay:
                     continue
                 if count < self.batch_size:
                     await wait_any(stop, self._wake, self.poll_seconds)
+                    if self._wake.is_set() and self.coalesce_seconds:
+                        # Woken by a write: let the writes of the next few milliseconds join this batch, so a busy
+                        # service pays one relay cycle per batch rather than per event.
+                        await wait_for(stop, self.coalesce_seconds)
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
