@@ -6,12 +6,12 @@ import pytest
 from cryptography.fernet import Fernet
 
 from common.errors import BadRequest, Conflict
+from common.read_model import SourceEvent
 from production.credentials import CredentialsCipher
 from production.models import PlatformAccount
 from production.platform_accounts import quota
 from production.projects import states as project_states
 from production.projects.states import TaskCounts, derived_status
-from production.read_model import SourceEvent
 from production.settings import DEVELOPMENT_CREDENTIALS_KEY, ProductionSettings
 from production.tasks import states as task_states
 from production.worker_configs.service import deep_merge

@@ -3,9 +3,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import UnprocessableEntity
+from common.read_model import SourceEvent, upsert_if_newer
 from production.models import ProjectType
 from production.project_types.repository import ProjectTypeRepository
-from production.read_model import SourceEvent, upsert_if_newer
 
 # Fields of ideation's project type that production keeps; every other field of the payload is ignored.
 _FIELDS = (

@@ -2,8 +2,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.read_model import SourceEvent, upsert_if_newer
 from production.models import Workflow
-from production.read_model import SourceEvent, upsert_if_newer
 from production.workflows.repository import WorkflowRepository
 
 # Fields of ideation's workflow that production keeps; every other field of the payload is ignored.

@@ -1,5 +1,9 @@
-"""Applying another context's entity events to a local read model: idempotent (the inbox), tolerant of unknown
-and missing fields, and safe out of order (an event older than the applied version changes nothing)."""
+"""Keeping a read model of another context's entities from its events: tolerant of unknown and missing fields,
+safe out of order (an event older than the applied version changes nothing); the inbox makes it idempotent.
+
+A read-model table carries the entity's key, the columns the consumer uses, and ``deleted_at``,
+``source_version_at``, ``source_event_at``, ``applied_at``.
+"""
 
 from __future__ import annotations
 
