@@ -31,7 +31,7 @@ from common.db import utcnow
 from common.errors import BadRequest, NotFound
 from common.ids import new_id
 from common.migrations import create_notify_trigger, drop_notify_trigger
-from common.pgnotify import listen, wait_any
+from common.pgnotify import run_on_notify
 from common.settings import SuiteSettings
 
 logger = logging.getLogger(__name__)
@@ -213,7 +213,6 @@ class N8nDispatcher:
         self.backoff_seconds = backoff_seconds
         self.poll_seconds = poll_seconds
         self._client = http_client
-        self._wake = asyncio.Event()
 
     async def dispatch_due(self, *, limit: int = 20) -> int:
         """Send every run that is due; returns how many were attempted.
@@ -292,18 +291,18 @@ class N8nDispatcher:
                 run.next_attempt_at = utcnow() + timedelta(seconds=self.backoff_seconds * 2 ** (run.attempts - 1))
 
     async def run(self, stop: asyncio.Event) -> None:
-        listener = asyncio.create_task(listen(self.database_url, NOTIFY_CHANNEL, self._wake, stop))
-        try:
-            while not stop.is_set():
-                self._wake.clear()
-                try:
-                    await self.dispatch_due()
-                except Exception:
-                    logger.exception("n8n dispatch cycle failed")
-                await wait_any(stop, self._wake, self.poll_seconds)
-        finally:
-            listener.cancel()
-            await asyncio.gather(listener, return_exceptions=True)
+        async def cycle() -> bool:
+            await self.dispatch_due()
+            return False  # runs due later (backoff) are picked up by the next poll
+
+        await run_on_notify(
+            database_url=self.database_url,
+            channel=NOTIFY_CHANNEL,
+            stop=stop,
+            cycle=cycle,
+            poll_seconds=self.poll_seconds,
+            name="n8n dispatch",
+        )
 
 
 def _json(value: dict[str, Any]) -> dict[str, Any]:

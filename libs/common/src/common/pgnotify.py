@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 
@@ -45,3 +46,48 @@ async def listen(database_url: str, channel: str, wake: asyncio.Event, stop: asy
             if connection is not None:
                 with contextlib.suppress(Exception):
                     await connection.close(timeout=2)
+
+
+MAX_BACKOFF_SECONDS = 10.0
+
+
+async def run_on_notify(
+    *,
+    database_url: str,
+    channel: str,
+    stop: asyncio.Event,
+    cycle: Callable[[], Awaitable[bool]],
+    poll_seconds: float,
+    coalesce_seconds: float = 0.0,
+    quiet_errors: tuple[type[BaseException], ...] = (),
+    name: str,
+) -> None:
+    """Run ``cycle`` whenever ``channel`` is notified, or every ``poll_seconds``, until ``stop``.
+
+    ``cycle`` returns True when more work is already waiting (it runs again at once). After a wake-up by NOTIFY the
+    loop waits ``coalesce_seconds`` so a burst of writes shares one cycle. A failing cycle is retried with backoff
+    (0.5 s doubling to 10 s); errors of ``quiet_errors`` were logged by the cycle itself, others are logged here.
+    """
+    wake = asyncio.Event()
+    listener = asyncio.create_task(listen(database_url, channel, wake, stop))
+    backoff = 0.5
+    try:
+        while not stop.is_set():
+            wake.clear()  # before the cycle, so a NOTIFY that lands during it is not lost
+            try:
+                more = await cycle()
+                backoff = 0.5
+            except Exception as exc:
+                if not isinstance(exc, quiet_errors):
+                    logger.exception("%s cycle failed", name)
+                await wait_for(stop, backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                continue
+            if more:
+                continue
+            await wait_any(stop, wake, poll_seconds)
+            if wake.is_set() and coalesce_seconds:
+                await wait_for(stop, coalesce_seconds)
+    finally:
+        listener.cancel()
+        await asyncio.gather(listener, return_exceptions=True)

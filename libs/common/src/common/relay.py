@@ -8,7 +8,6 @@ leaves the row unpublished with the error and attempt count; it is retried with 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from faststream.rabbit import RabbitBroker, RabbitExchange
@@ -17,12 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.db import utcnow
 from common.outbox import NOTIFY_CHANNEL, OutboxMixin
-from common.pgnotify import listen, wait_any, wait_for
+from common.pgnotify import run_on_notify
 
 logger = logging.getLogger(__name__)
 
 PUBLISH_TIMEOUT_SECONDS = 10.0
-MAX_BACKOFF_SECONDS = 10.0
 
 
 class OutboxRelay:
@@ -46,7 +44,6 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.coalesce_seconds = coalesce_seconds
-        self._wake = asyncio.Event()
 
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished events in write order; returns how many were published.
@@ -100,34 +97,21 @@ class OutboxRelay:
         return len(published)
 
     async def run(self, stop: asyncio.Event) -> None:
-        listener = asyncio.create_task(listen(self.database_url, NOTIFY_CHANNEL, self._wake, stop))
-        backoff = 0.5
-        try:
-            while not stop.is_set():
-                self._wake.clear()  # before the batch, so a NOTIFY that lands during it is not lost
-                try:
-                    count = await self.publish_pending()
-                    backoff = 0.5
-                except _PublishFailed:
-                    count = 0
-                    await wait_for(stop, backoff)
-                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-                    continue
-                except Exception:
-                    logger.exception("outbox relay cycle failed")
-                    await wait_for(stop, backoff)
-                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-                    continue
-                if count < self.batch_size:
-                    await wait_any(stop, self._wake, self.poll_seconds)
-                    if self._wake.is_set() and self.coalesce_seconds:
-                        # Woken by a write: let the writes of the next few milliseconds join this batch, so a busy
-                        # service pays one relay cycle per batch rather than per event.
-                        await wait_for(stop, self.coalesce_seconds)
-        finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+        async def cycle() -> bool:
+            return await self.publish_pending() == self.batch_size  # a full batch: more are waiting
+
+        await run_on_notify(
+            database_url=self.database_url,
+            channel=NOTIFY_CHANNEL,
+            stop=stop,
+            cycle=cycle,
+            poll_seconds=self.poll_seconds,
+            # Woken by a write: the writes of the next few milliseconds join this batch, so a busy service pays
+            # one relay cycle per batch rather than per event.
+            coalesce_seconds=self.coalesce_seconds,
+            quiet_errors=(_PublishFailed,),  # logged with the event id where the publish failed
+            name="outbox relay",
+        )
 
 
 class _PublishFailed(Exception):
