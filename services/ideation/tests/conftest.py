@@ -1,9 +1,6 @@
 """Fixtures for ideation's service tests: a migrated database, the app, a fake n8n and the worker's dispatcher."""
 
-import asyncio
-import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from common import testing
 from common.db import create_engine, create_sessionmaker
 from common.settings import SuiteSettings
+from common.testing.fake_n8n import FakeN8n
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 PUBLIC_URL = "http://suite.test:8000"
@@ -56,62 +54,6 @@ async def sessionmaker(database_url: str) -> AsyncIterator[async_sessionmaker[As
 
 
 # --- a fake n8n: a loopback HTTP server that records trigger requests ---------------------------------------------
-
-
-@dataclass
-class TriggerRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-
-
-class FakeN8n:
-    """Answers every POST with ``status`` (200 by default) and records it; ``close()`` makes it unreachable."""
-
-    def __init__(self) -> None:
-        self.requests: list[TriggerRequest] = []
-        self.status = 200
-        self.port = 0
-        self._server: asyncio.Server | None = None
-
-    async def start(self, *, port: int = 0) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", port)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-
-    def url(self, name: str = "suite-inspiration") -> str:
-        return f"http://127.0.0.1:{self.port}/webhook/{name}"
-
-    def bodies(self, workflow_type: str | None = None) -> list[dict[str, Any]]:
-        return [r.body for r in self.requests if workflow_type is None or r.body.get("workflow_type") == workflow_type]
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            request_line = (await reader.readline()).decode("latin-1")
-            if not request_line:
-                return
-            method, target, _ = request_line.split(" ", 2)
-            headers: dict[str, str] = {}
-            while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
-                name, value = line.decode("latin-1").split(":", 1)
-                headers[name.strip().lower()] = value.strip()
-            raw = await reader.readexactly(int(headers.get("content-length", "0")))
-            self.requests.append(TriggerRequest(method, target, headers, json.loads(raw) if raw else None))
-            payload = b'{"message":"Workflow was started"}'
-            writer.write(
-                f"HTTP/1.1 {self.status} Status\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode()
-                + payload
-            )
-            await writer.drain()
-        finally:
-            writer.close()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -8,8 +8,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from common import testing
+from common.testing.fake_n8n import FakeN8n
 
-from .helpers import TYPE_CODE, FakeN8n, envelope, project_type_payload, workflow_payload
+from .helpers import TYPE_CODE, envelope, project_type_payload, workflow_payload
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 testing.apply_suite_env()
@@ -107,6 +108,9 @@ def outbox(database_url: str) -> Callable[..., Awaitable[list[dict[str, Any]]]]:
 
 
 @pytest.fixture
-def fake_n8n() -> Iterator[FakeN8n]:
-    with FakeN8n() as server:
-        yield server
+async def fake_n8n() -> AsyncIterator[FakeN8n]:
+    """n8n's execution-workflow trigger, faked at its boundary (``fake_n8n.url("suite-execution")``)."""
+    server = FakeN8n()
+    await server.start()
+    yield server
+    await server.close()

@@ -35,7 +35,7 @@ def dispatcher(settings, sessionmaker, **options) -> N8nDispatcher:
 
 class TestRegenerate:
     async def test_records_a_run_that_the_dispatcher_sends(self, client, read_model, settings, sessionmaker, fake_n8n):
-        project = await execution_project(client, read_model, fake_n8n.url)
+        project = await execution_project(client, read_model, fake_n8n.url("suite-execution"))
         account = ok_data(
             await client.post(
                 "/api/platform-accounts", json={"platform": "dreamina", "name": "a", "credentials": {"password": "pw"}}
@@ -48,8 +48,8 @@ class TestRegenerate:
 
         assert await dispatcher(settings, sessionmaker).dispatch_due() == 1
         [request] = fake_n8n.requests
-        assert request["headers"]["X-Webhook-Token"] == TEST_WEBHOOK_TOKEN
-        body = request["body"]
+        assert request.headers["x-webhook-token"] == TEST_WEBHOOK_TOKEN
+        body = request.body
         assert body["workflow_type"] == "execution" and body["execution_id"] == data["execution_id"]
         assert body["callback_url"] == f"http://127.0.0.1:8000/api/webhooks/n8n/project_execution/{project['id']}"
         assert body["project"]["id"] == project["id"] and len(body["project"]["tasks"]) == 1
@@ -73,18 +73,18 @@ class TestRegenerate:
         assert ok_data(response)["project_status"] == "processing"
 
     async def test_parameter_overrides_are_validated(self, client, read_model, fake_n8n, settings, sessionmaker):
-        project = await execution_project(client, read_model, fake_n8n.url, parameter_schema=SCHEMA)
+        project = await execution_project(client, read_model, fake_n8n.url("suite-execution"), parameter_schema=SCHEMA)
         url = f"/api/projects/{project['id']}/regenerate"
         assert_envelope_error(await client.post(url, json={"parameter_overrides": {"ratio": "1:1"}}), 422)
         ok_data(await client.post(url, json={"parameter_overrides": {"ratio": "16:9"}}))
         await dispatcher(settings, sessionmaker).dispatch_due()
-        assert fake_n8n.requests[0]["body"]["parameters"] == {"ratio": "16:9"}
+        assert fake_n8n.requests[0].body["parameters"] == {"ratio": "16:9"}
 
     async def test_n8n_that_keeps_failing_fails_the_project(
         self, client, read_model, settings, sessionmaker, fake_n8n, outbox
     ):
         fake_n8n.status = 500
-        project = await execution_project(client, read_model, fake_n8n.url)
+        project = await execution_project(client, read_model, fake_n8n.url("suite-execution"))
         ok_data(await client.post(f"/api/projects/{project['id']}/regenerate"))
         await dispatcher(settings, sessionmaker, max_attempts=2, backoff_seconds=0).dispatch_due()
         assert len(fake_n8n.requests) == 2
@@ -104,7 +104,7 @@ class TestRegenerate:
         self, client, read_model, settings, sessionmaker, fake_n8n
     ):
         fake_n8n.status = 500
-        project = await execution_project(client, read_model, fake_n8n.url)
+        project = await execution_project(client, read_model, fake_n8n.url("suite-execution"))
         started = ok_data(await client.post(f"/api/projects/{project['id']}/regenerate"))
         await dispatcher(settings, sessionmaker, max_attempts=1, backoff_seconds=0).dispatch_due()
         assert (await get_project(client, project["id"]))["status"] == "failed"
@@ -142,7 +142,7 @@ class TestWorkerProcess:
         await on_started(context)
         try:
             assert len(context.background) == 1
-            project = await execution_project(client, read_model, fake_n8n.url)
+            project = await execution_project(client, read_model, fake_n8n.url("suite-execution"))
             ok_data(await client.post(f"/api/projects/{project['id']}/regenerate"))
             assert await poll(lambda: asyncio.sleep(0, result=len(fake_n8n.requests) == 1), timeout=10)
         finally:
