@@ -76,8 +76,9 @@ def dispatcher(sessionmaker, settings):
 
 
 class Db:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], database_url: str) -> None:
         self.sessionmaker = sessionmaker
+        self.database_url = database_url
 
     async def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
         async with self.sessionmaker() as session:
@@ -85,11 +86,8 @@ class Db:
             return [dict(row) for row in result.mappings().all()]
 
     async def events(self, prefix: str = "ideation.") -> list[dict[str, Any]]:
-        """Outbox rows in insertion order: ``{routing_key, body}``."""
-        return await self.rows(
-            "SELECT routing_key, body FROM outbox WHERE routing_key LIKE :prefix ORDER BY seq",
-            prefix=f"{prefix}%",
-        )
+        """Outbox rows in write order: ``{routing_key, body}``."""
+        return await testing.outbox_rows(self.database_url, prefix=prefix)
 
     async def runs(self, target_id: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT * FROM workflow_runs"
@@ -99,8 +97,8 @@ class Db:
 
 
 @pytest.fixture
-def db(sessionmaker) -> Db:
-    return Db(sessionmaker)
+def db(sessionmaker, database_url: str) -> Db:
+    return Db(sessionmaker, database_url)
 
 
 # --- API helpers ----------------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from common import testing
@@ -92,16 +91,11 @@ def outbox(database_url: str) -> Callable[..., Awaitable[list[dict[str, Any]]]]:
     """The events written so far, oldest first: ``await outbox("production.task.ready.v1")``."""
 
     async def read(routing_key: str | None = None) -> list[dict[str, Any]]:
-        engine = create_async_engine(database_url)
-        try:
-            async with engine.connect() as connection:
-                rows = (await connection.execute(text("SELECT routing_key, body FROM outbox ORDER BY seq"))).all()
-        finally:
-            await engine.dispose()
+        rows = await testing.outbox_rows(database_url)
         return [
-            {"routing_key": row.routing_key, **row.body}
+            {"routing_key": row["routing_key"], **row["body"]}
             for row in rows
-            if routing_key is None or row.routing_key == routing_key
+            if routing_key is None or row["routing_key"] == routing_key
         ]
 
     return read

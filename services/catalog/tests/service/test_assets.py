@@ -2,10 +2,8 @@ import asyncio
 import hashlib
 
 import httpx
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from common.testing import assert_envelope_error, ok_data
+from common.testing import assert_envelope_error, ok_data, outbox_rows
 
 
 def asset_body(content: bytes = b"frame-bytes", **overrides):
@@ -139,24 +137,18 @@ class TestOutbox:
         asset = await create(client)
         await client.put(f"/api/assets/{asset['id']}", json={"status": "ACTIVE"})
         await client.delete(f"/api/assets/{asset['id']}")
-        engine = create_async_engine(database_url)
-        async with engine.connect() as connection:
-            rows = (await connection.execute(text("SELECT routing_key, body FROM outbox ORDER BY seq"))).all()
-        await engine.dispose()
-        assert [row.routing_key for row in rows] == [
+        rows = await outbox_rows(database_url)
+        assert [row["routing_key"] for row in rows] == [
             "catalog.asset.created.v1",
             "catalog.asset.updated.v1",
             "catalog.asset.deleted.v1",
         ]
-        created = rows[0].body
+        created = rows[0]["body"]
         assert created["type"] == "catalog.asset.created" and created["version"] == 1
         assert created["producer"] == "catalog" and created["payload"]["id"] == asset["id"]
 
     async def test_duplicate_create_writes_no_event(self, client, database_url):
         await create(client)
         await create(client)
-        engine = create_async_engine(database_url)
-        async with engine.connect() as connection:
-            count = await connection.scalar(text("SELECT count(*) FROM outbox"))
-        await engine.dispose()
+        count = len(await outbox_rows(database_url))
         assert count == 1

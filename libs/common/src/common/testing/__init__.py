@@ -7,6 +7,7 @@ Real PostgreSQL and RabbitMQ only: ``TEST_DATABASE_URL`` (an admin connection us
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -124,6 +125,18 @@ async def schema_drift(database_url: str, metadata: Any) -> list[Any]:
             return await connection.run_sync(diff)
     finally:
         await engine.dispose()
+
+
+async def outbox_rows(database_url: str, *, prefix: str = "") -> list[dict[str, Any]]:
+    """The events a service has written, in write order: ``{routing_key, body}`` (body = the envelope)."""
+    connection = await asyncpg.connect(_plain_dsn(database_url))
+    try:
+        rows = await connection.fetch(
+            "SELECT routing_key, body::text AS body FROM outbox WHERE routing_key LIKE $1 ORDER BY seq", f"{prefix}%"
+        )
+    finally:
+        await connection.close()
+    return [{"routing_key": row["routing_key"], "body": json.loads(row["body"])} for row in rows]
 
 
 async def truncate_all(database_url: str, *, keep: tuple[str, ...] = ("alembic_version",)) -> None:
