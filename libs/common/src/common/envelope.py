@@ -56,5 +56,14 @@ def page_params(default_size: int):
     return dependency
 
 
+def dump(schema: type[BaseModel], obj: Any) -> dict[str, Any]:
+    """``obj`` (an ORM row) as ``schema`` renders it in JSON: for response bodies and event payloads alike."""
+    return schema.model_validate(obj).model_dump(mode="json")
+
+
+def dump_page(schema: type[BaseModel], rows: Sequence[Any], *, total: int, page: PageParams) -> dict[str, Any]:
+    return Page.of([dump(schema, row) for row in rows], total=total, page=page.page, size=page.size).model_dump()
+
+
 def ok(data: Any = None, msg: str = "success") -> dict[str, Any]:
     return {"code": 0, "msg": msg, "data": data}

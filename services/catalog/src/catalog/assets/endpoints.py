@@ -5,24 +5,16 @@ from fastapi import APIRouter, Depends, Query
 from catalog.assets.schemas import Asset, AssetCreate, AssetUpdate
 from catalog.assets.service import asset_service
 from common.db import SessionDep
-from common.envelope import Envelope, Page, PageParams, ok, page_params
+from common.envelope import Envelope, Page, PageParams, dump, dump_page, ok, page_params
 
 router = APIRouter(prefix="/api/assets", tags=["Assets"])
 
 ListPage = Annotated[PageParams, Depends(page_params(10))]
 
 
-def _asset(asset: Any) -> dict[str, Any]:
-    return Asset.model_validate(asset).model_dump(mode="json")
-
-
-def _page(rows: Any, total: int, page: PageParams) -> dict[str, Any]:
-    return Page.of([_asset(row) for row in rows], total=total, page=page.page, size=page.size).model_dump()
-
-
 @router.get("/by-hash/{file_hash}", response_model=Envelope[Asset], summary="Get asset by file hash (dedup check)")
 async def get_asset_by_hash(file_hash: str, session: SessionDep) -> dict[str, Any]:
-    return ok(_asset(await asset_service.get_by_hash(session, file_hash)))
+    return ok(dump(Asset, await asset_service.get_by_hash(session, file_hash)))
 
 
 @router.post(
@@ -32,7 +24,7 @@ async def get_asset_by_hash(file_hash: str, session: SessionDep) -> dict[str, An
 )
 async def create_asset(body: AssetCreate, session: SessionDep) -> dict[str, Any]:
     asset, created = await asset_service.create(session, body)
-    return ok(_asset(asset), "success" if created else "Asset with this file_hash already exists")
+    return ok(dump(Asset, asset), "success" if created else "Asset with this file_hash already exists")
 
 
 @router.get("", response_model=Envelope[Page[Asset]], summary="List assets, filtered by type and status")
@@ -43,23 +35,23 @@ async def list_assets(
     status: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
     rows, total = await asset_service.list(session, page, asset_type=asset_type, status=status)
-    return ok(_page(rows, total, page))
+    return ok(dump_page(Asset, rows, total=total, page=page))
 
 
 @router.get("/by-type/{asset_type}", response_model=Envelope[Page[Asset]], summary="List assets of one type")
 async def list_assets_by_type(asset_type: str, session: SessionDep, page: ListPage) -> dict[str, Any]:
     rows, total = await asset_service.list(session, page, asset_type=asset_type)
-    return ok(_page(rows, total, page))
+    return ok(dump_page(Asset, rows, total=total, page=page))
 
 
 @router.get("/{asset_id}", response_model=Envelope[Asset], summary="Get an asset")
 async def get_asset(asset_id: str, session: SessionDep) -> dict[str, Any]:
-    return ok(_asset(await asset_service.get(session, asset_id)))
+    return ok(dump(Asset, await asset_service.get(session, asset_id)))
 
 
 @router.put("/{asset_id}", response_model=Envelope[Asset], summary="Update an asset")
 async def update_asset(asset_id: str, body: AssetUpdate, session: SessionDep) -> dict[str, Any]:
-    return ok(_asset(await asset_service.update(session, asset_id, body)))
+    return ok(dump(Asset, await asset_service.update(session, asset_id, body)))
 
 
 @router.delete("/{asset_id}", response_model=Envelope[dict[str, str]], summary="Delete an asset (soft delete)")

@@ -8,13 +8,13 @@ from catalog.assets.schemas import Asset as AssetOut
 from catalog.assets.schemas import AssetCreate, AssetUpdate
 from catalog.events import ASSET_CREATED, ASSET_DELETED, ASSET_UPDATED, outbox
 from catalog.models import Asset
-from common.envelope import PageParams
+from common.envelope import PageParams, dump
 from common.errors import Conflict, NotFound
 from common.ids import new_id
 
 
 def _payload(asset: Asset) -> dict:
-    return AssetOut.model_validate(asset).model_dump(mode="json")
+    return dump(AssetOut, asset)
 
 
 class AssetService:

@@ -3,7 +3,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from common.db import SessionDep
-from common.envelope import Envelope, PageParams, ok, page_params
+from common.envelope import Envelope, PageParams, dump, ok, page_params
 from ideation.inspirations.schemas import (
     CallbackResult,
     Inspiration,
@@ -25,17 +25,13 @@ webhook_router = APIRouter(prefix="/api/webhooks/n8n", tags=["Webhooks"])
 ListPage = Annotated[PageParams, Depends(page_params(100))]
 
 
-def _inspiration(inspiration: Any) -> dict[str, Any]:
-    return Inspiration.model_validate(inspiration).model_dump(mode="json")
-
-
 @router.post(
     "",
     response_model=Envelope[Inspiration],
     summary="Create an inspiration; starts its project type's inspiration workflow in n8n when it has one",
 )
 async def create_inspiration(body: InspirationCreate, session: SessionDep, runs: WorkflowRunsDep) -> dict[str, Any]:
-    return ok(_inspiration(await inspiration_service.create(session, body, runs=runs)))
+    return ok(dump(Inspiration, await inspiration_service.create(session, body, runs=runs)))
 
 
 @router.get("", response_model=Envelope[list[Inspiration]], summary="List inspirations, newest first")
@@ -46,17 +42,17 @@ async def list_inspirations(
     project_type_code: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
     rows = await inspiration_service.list(session, page, status=status, project_type_code=project_type_code)
-    return ok([_inspiration(row) for row in rows])
+    return ok([dump(Inspiration, row) for row in rows])
 
 
 @router.get("/{inspiration_id}", response_model=Envelope[Inspiration], summary="Get an inspiration")
 async def get_inspiration(inspiration_id: str, session: SessionDep) -> dict[str, Any]:
-    return ok(_inspiration(await inspiration_service.get(session, inspiration_id)))
+    return ok(dump(Inspiration, await inspiration_service.get(session, inspiration_id)))
 
 
 @router.put("/{inspiration_id}", response_model=Envelope[Inspiration], summary="Update an inspiration")
 async def update_inspiration(inspiration_id: str, body: InspirationUpdate, session: SessionDep) -> dict[str, Any]:
-    return ok(_inspiration(await inspiration_service.update(session, inspiration_id, body)))
+    return ok(dump(Inspiration, await inspiration_service.update(session, inspiration_id, body)))
 
 
 @router.delete("/{inspiration_id}", response_model=Envelope[dict[str, str]], summary="Delete an inspiration (soft)")
@@ -73,14 +69,14 @@ async def delete_inspiration(inspiration_id: str, session: SessionDep) -> dict[s
 async def approve_inspiration(
     inspiration_id: str, session: SessionDep, runs: WorkflowRunsDep, body: InspirationApprove | None = None
 ) -> dict[str, Any]:
-    return ok(_inspiration(await inspiration_service.approve(session, inspiration_id, body, runs=runs)))
+    return ok(dump(Inspiration, await inspiration_service.approve(session, inspiration_id, body, runs=runs)))
 
 
 @router.post("/{inspiration_id}/reject", response_model=Envelope[Inspiration], summary="Reject a pending inspiration")
 async def reject_inspiration(
     inspiration_id: str, session: SessionDep, body: InspirationReject | None = None
 ) -> dict[str, Any]:
-    return ok(_inspiration(await inspiration_service.reject(session, inspiration_id, body)))
+    return ok(dump(Inspiration, await inspiration_service.reject(session, inspiration_id, body)))
 
 
 @router.post(

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.envelope import PageParams
+from common.envelope import PageParams, dump
 from common.errors import BadRequest, NotFound
 from common.ids import new_id
 from common.n8n import FAILED as RUN_FAILED
@@ -62,7 +62,7 @@ ENDPOINT_FOR = {APPROVED: "approve", REJECTED: "reject", GENERATING: "regenerate
 
 def inspiration_object(inspiration: Inspiration) -> dict[str, Any]:
     """The inspiration as the API shows it; also the payload of ``ideation.inspiration.*.v1``."""
-    return InspirationOut.model_validate(inspiration).model_dump(mode="json")
+    return dump(InspirationOut, inspiration)
 
 
 def check_transition(current: str, target: str) -> None:

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.envelope import PageParams
+from common.envelope import PageParams, dump
 from common.errors import BadRequest, Conflict, NotFound
 from common.parameters import check_schema, resolve_parameters
 from ideation.events import PROJECT_TYPE_CREATED, PROJECT_TYPE_DELETED, PROJECT_TYPE_UPDATED, outbox
@@ -24,12 +24,12 @@ REQUIRED_COLUMNS = ("name", "sort_order", "is_active")
 
 
 def project_type_payload(project_type: ProjectType) -> dict[str, Any]:
-    return ProjectTypeEvent.model_validate(project_type).model_dump(mode="json")
+    return dump(ProjectTypeEvent, project_type)
 
 
 def project_type_object(project_type: ProjectType) -> dict[str, Any]:
     """The type as the API shows it (and as n8n receives it in a trigger's ``project_type``)."""
-    return ProjectTypeOut.model_validate(project_type).model_dump(mode="json")
+    return dump(ProjectTypeOut, project_type)
 
 
 class ProjectTypeService:

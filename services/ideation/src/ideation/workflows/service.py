@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.envelope import PageParams
+from common.envelope import PageParams, dump
 from common.errors import BadRequest, Conflict, NotFound
 from common.ids import new_id
 from ideation.events import WORKFLOW_CREATED, WORKFLOW_DELETED, WORKFLOW_UPDATED, outbox
@@ -16,7 +16,7 @@ from ideation.workflows.schemas import WorkflowCreate, WorkflowEvent, WorkflowUp
 
 
 def workflow_payload(workflow: Workflow) -> dict[str, Any]:
-    return WorkflowEvent.model_validate(workflow).model_dump(mode="json")
+    return dump(WorkflowEvent, workflow)
 
 
 class WorkflowService:

@@ -3,7 +3,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from common.db import SessionDep
-from common.envelope import Envelope, PageParams, ok, page_params
+from common.envelope import Envelope, PageParams, dump, ok, page_params
 from production.worker_configs.schemas import (
     ConfigAssignmentRequest,
     ConfigType,
@@ -20,13 +20,9 @@ router = APIRouter(prefix="/api/worker-configs", tags=["Worker Configs"])
 ListPage = Annotated[PageParams, Depends(page_params(100))]
 
 
-def _config(config: Any) -> dict[str, Any]:
-    return WorkerConfig.model_validate(config).model_dump(mode="json")
-
-
 @router.post("", response_model=Envelope[WorkerConfig], summary="Create a worker configuration")
 async def create_worker_config(body: WorkerConfigCreate, session: SessionDep) -> dict[str, Any]:
-    return ok(_config(await worker_config_service.create(session, body)))
+    return ok(dump(WorkerConfig, await worker_config_service.create(session, body)))
 
 
 @router.get(
@@ -44,7 +40,7 @@ async def list_worker_configs(
     rows = await worker_config_service.list(
         session, page, worker_type=worker_type, config_type=config_type, is_active=is_active
     )
-    return ok([_config(row) for row in rows])
+    return ok([dump(WorkerConfig, row) for row in rows])
 
 
 @router.post(
@@ -54,7 +50,7 @@ async def list_worker_configs(
 )
 async def assign_configs_to_task(task_id: str, body: ConfigAssignmentRequest, session: SessionDep) -> dict[str, Any]:
     rows = await worker_config_service.assign(session, task_id, body)
-    return ok([TaskConfig.model_validate(row).model_dump(mode="json") for row in rows])
+    return ok([dump(TaskConfig, row) for row in rows])
 
 
 @router.get(
@@ -68,12 +64,12 @@ async def get_task_configs(task_id: str, session: SessionDep) -> dict[str, Any]:
 
 @router.get("/{config_id}", response_model=Envelope[WorkerConfig], summary="Get a worker configuration")
 async def get_worker_config(config_id: str, session: SessionDep) -> dict[str, Any]:
-    return ok(_config(await worker_config_service.get(session, config_id)))
+    return ok(dump(WorkerConfig, await worker_config_service.get(session, config_id)))
 
 
 @router.put("/{config_id}", response_model=Envelope[WorkerConfig], summary="Update a worker configuration")
 async def update_worker_config(config_id: str, body: WorkerConfigUpdate, session: SessionDep) -> dict[str, Any]:
-    return ok(_config(await worker_config_service.update(session, config_id, body)))
+    return ok(dump(WorkerConfig, await worker_config_service.update(session, config_id, body)))
 
 
 @router.delete(
