@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -76,8 +75,3 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 100
     relay_poll_seconds: float = 1.0
     suite: SuiteSettings = Field(default_factory=SuiteSettings)
-
-
-@lru_cache
-def suite_settings() -> SuiteSettings:
-    return SuiteSettings()

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ideation.workflows.schemas import Workflow
 
@@ -16,7 +16,10 @@ Code = Annotated[
     ),
 ]
 SortOrder = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
-WorkflowId = Annotated[str | None, Field(max_length=36)]
+# An emptied form field ("") means "no workflow".
+WorkflowId = Annotated[
+    Annotated[str, Field(max_length=36)] | None, BeforeValidator(lambda value: None if value == "" else value)
+]
 
 WORKFLOW_FIELDS = {
     "inspiration_workflow_id": "inspiration",

@@ -143,8 +143,6 @@ class ProjectTypeService:
 
     async def _check_workflows(self, session: AsyncSession, values: dict[str, Any]) -> None:
         for field, workflow_type in WORKFLOW_FIELDS.items():
-            if field in values and values[field] == "":
-                values[field] = None  # an emptied form field means "no workflow"
             workflow_id = values.get(field)
             if workflow_id is not None:
                 await workflow_service.check_assignable(session, field, workflow_id, workflow_type)
