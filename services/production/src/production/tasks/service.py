@@ -92,15 +92,13 @@ def _holder(task: Task) -> str:
 
 
 def _check_claimant(task: Task, caller: WorkerCaller, action: str) -> None:
-    """A worker may report only on a task it holds: 409 otherwise (it must drop the job)."""
+    """While a task is processing, only the worker holding it may report on it: 409 for any other worker."""
     if (
         task.status == PROCESSING
         and task.claimed_by is not None
         and not caller.holds(task.claimed_by, task.worker_name)
     ):
         raise Conflict(f"Task {task.id} is held by {_holder(task)}; only its claimant may {action} it")
-    if task.status in (PENDING, QUEUED, WAITING):
-        raise Conflict(f"Task {task.id} is {task.status}: claim it (status processing) before reporting on it")
 
 
 MAX_QUEUES = 1000
@@ -253,7 +251,7 @@ class TaskService:
         and project status stay exact under concurrency), then updates the task only from an allowed status.
         ``idempotent`` (n8n deliveries): reporting ``processing`` again is a no-op instead of a 409.
         ``caller`` (a worker key): its claim records it as the claimant, and only the claimant may report on a
-        processing task; a worker finishes only a task it claimed.
+        processing task.
         """
         repository = TaskRepository.from_session(session)
         task = await repository.get(task_id)
