@@ -26,11 +26,13 @@ WORKDIR /app
 # (services/gateway/tests/test_compose.py checks it).
 COPY pyproject.toml uv.lock ./
 COPY libs/common/pyproject.toml libs/common/
+COPY libs/worker_sdk/pyproject.toml libs/worker_sdk/
 COPY services/catalog/pyproject.toml services/catalog/
 COPY services/ideation/pyproject.toml services/ideation/
 COPY services/production/pyproject.toml services/production/
 COPY services/analysis/pyproject.toml services/analysis/
 COPY services/gateway/pyproject.toml services/gateway/
+COPY workers/pyproject.toml workers/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-workspace
 
@@ -39,9 +41,10 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 # them, and code that locates the repository from its own path (gateway.launcher, gateway.compose_config) works.
 COPY libs ./libs
 COPY services ./services
+COPY workers ./workers
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev \
- && .venv/bin/python -m compileall -q libs services
+ && .venv/bin/python -m compileall -q libs services workers
 
 
 FROM ${PYTHON_IMAGE}
