@@ -1,4 +1,5 @@
-"""Consume task queues and run a handler per message: claim → heartbeat while running → report.
+"""Consume task queues and run a handler per message: claim → heartbeat while running → report. At most
+``prefetch`` tasks run at once.
 
 The suite's database row is the truth and the message only a wake-up. So the message is acknowledged as soon as the
 claim is answered: a claim refused (409: taken or cancelled) drops it; a worker that dies after claiming goes silent,
@@ -47,6 +48,8 @@ class Worker:
         self._running: dict[str, asyncio.Task[Any]] = {}
         self._handed_back: set[str] = set()
         self._callbacks: set[asyncio.Task[Any]] = set()
+        # Messages are acknowledged once claimed, so the broker's prefetch alone would not bound the running tasks.
+        self._slots = asyncio.Semaphore(settings.prefetch)
         self.completed = 0
 
     # --- lifecycle -----------------------------------------------------------------------------------------------
@@ -149,16 +152,20 @@ class Worker:
             await message.reject(requeue=False)
             return
         report_url = str(payload.get("report_url") or f"/api/tasks/{task_id}")
-        try:
-            claimed = await self.client.claim(report_url)
-        except ReportError as exc:  # the suite is unreachable: let the broker redeliver later
-            logger.warning("claim of %s failed (%s): requeued", task_id, exc)
-            await asyncio.sleep(1)
-            await message.nack(requeue=True)
-            return
-        await message.ack()
-        if claimed:
-            await self._execute(task_id, report_url, handler, payload)
+        async with self._slots:
+            if self._stopping:
+                await message.nack(requeue=True)
+                return
+            try:
+                claimed = await self.client.claim(report_url)
+            except ReportError as exc:  # the suite is unreachable: let the broker redeliver later
+                logger.warning("claim of %s failed (%s): requeued", task_id, exc)
+                await asyncio.sleep(1)
+                await message.nack(requeue=True)
+                return
+            await message.ack()
+            if claimed:
+                await self._execute(task_id, report_url, handler, payload)
 
     async def _execute(self, task_id: str, report_url: str, handler: Handler, payload: dict[str, Any]) -> None:
         work = asyncio.create_task(handler(payload))

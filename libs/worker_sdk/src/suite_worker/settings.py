@@ -26,11 +26,13 @@ class WorkerSettings:
     events_exchange: str = "suite.events"  # its ``.dlx`` dead-letters rejected task messages
     broker_prefix: str = ""
     name: str = field(default_factory=_default_name)  # SUITE_WORKER_NAME; unique per process
-    prefetch: int = 1  # SUITE_WORKER_PREFETCH: tasks run at once
+    # SUITE_WORKER_PREFETCH: tasks run at once (and as many messages held, unclaimed, ready for the next).
+    prefetch: int = 1
     heartbeat_seconds: float = 10.0  # SUITE_WORKER_HEARTBEAT_SECONDS: well under the suite's visibility timeout
     shutdown_grace_seconds: float = 20.0  # SUITE_WORKER_SHUTDOWN_GRACE_SECONDS: finish, else hand the task back
     report_attempts: int = 6  # a report is retried with exponential backoff on network errors and 5xx
-    watch_seconds: float = 5.0  # how often a deleted queue is re-declared and consumed again
+    # SUITE_WORKER_WATCH_SECONDS: how often a deleted queue is re-declared and consumed again.
+    watch_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> WorkerSettings:
@@ -45,6 +47,7 @@ class WorkerSettings:
             "prefetch": int(env.get("SUITE_WORKER_PREFETCH", cls.prefetch)),
             "heartbeat_seconds": float(env.get("SUITE_WORKER_HEARTBEAT_SECONDS", cls.heartbeat_seconds)),
             "shutdown_grace_seconds": float(env.get("SUITE_WORKER_SHUTDOWN_GRACE_SECONDS", cls.shutdown_grace_seconds)),
+            "watch_seconds": float(env.get("SUITE_WORKER_WATCH_SECONDS", cls.watch_seconds)),
         }
         if env.get("SUITE_WORKER_NAME"):
             values["name"] = env["SUITE_WORKER_NAME"]
