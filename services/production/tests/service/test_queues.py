@@ -11,7 +11,24 @@ from common.testing import assert_envelope_error, ok_data, poll
 
 from ..helpers import create_task
 
-QUEUE = f"{testing.BROKER_PREFIX}tasks.ECHO"
+# Own broker names: the end-to-end suite of the same test run has reference workers on the run's ECHO queue.
+PREFIX = f"{testing.BROKER_PREFIX}queues."
+QUEUE = f"{PREFIX}tasks.ECHO"
+
+
+@pytest.fixture
+def settings(database_url):
+    from production.settings import ProductionSettings
+
+    return ProductionSettings(database_url=database_url, suite=SuiteSettings(broker_prefix=PREFIX))
+
+
+@pytest.fixture
+async def client(settings) -> AsyncIterator:
+    from production.main import create_app
+
+    async with testing.running_app(create_app(settings)) as client:
+        yield client
 
 
 @pytest.fixture

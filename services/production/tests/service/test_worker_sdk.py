@@ -15,14 +15,20 @@ from suite_worker import SuiteClient, Worker, WorkerSettings
 
 from ..helpers import create_task
 
+# Own broker names: the end-to-end suite of the same test run has reference workers on the run's ECHO queue.
+PREFIX = f"{testing.BROKER_PREFIX}sdk."
+
 
 @pytest.fixture
-async def suite(settings) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.ASGITransport]]:
+async def suite(database_url) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.ASGITransport]]:
     """Production's API (one app for the test and the workers) and its worker process (the relay)."""
+    from common.settings import SuiteSettings
     from common.worker import run_worker
     from production.main import create_app
+    from production.settings import ProductionSettings
     from production.worker import create_worker
 
+    settings = ProductionSettings(database_url=database_url, suite=SuiteSettings(broker_prefix=PREFIX))
     context = create_worker(settings)
     relay = asyncio.create_task(run_worker(context))
     async with LifespanManager(create_app(settings)) as manager:
@@ -37,7 +43,7 @@ async def suite(settings) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.ASGITr
 
 def worker_settings(name: str, **fields: Any) -> WorkerSettings:
     return WorkerSettings.from_env(
-        {"SUITE_AMQP_URL": testing.AMQP_URL, "SUITE_BROKER_PREFIX": testing.BROKER_PREFIX},
+        {"SUITE_AMQP_URL": testing.AMQP_URL, "SUITE_BROKER_PREFIX": PREFIX},
         worker_key=TEST_WORKER_KEY,
         name=name,
         api_url="http://testserver",
