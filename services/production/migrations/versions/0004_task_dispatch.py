@@ -29,6 +29,11 @@ def upgrade() -> None:
     op.create_check_constraint(op.f("ck_tasks_priority_range"), "tasks", "priority BETWEEN 0 AND 10")
     # Tasks created naming an account keep to it.
     op.execute("UPDATE tasks SET account_pinned = true WHERE platform_account_id IS NOT NULL")
+    # Ready tasks from before dispatch existed: the production worker's sweep dispatches them.
+    op.execute(
+        "UPDATE tasks SET dispatch_note = 'Awaiting dispatch (ready before task dispatch was deployed)' "
+        "WHERE status = 'pending' AND deleted_at IS NULL"
+    )
     op.create_index(
         "ix_tasks_held",
         "tasks",

@@ -170,7 +170,8 @@ async def dispatch(session: AsyncSession, task: Task) -> Dispatch:
     if held is not None:
         statement = (
             update(Task)
-            .where(Task.id == task.id, Task.status == PENDING)
+            # Unchanged reason: no write (the sweep retries held tasks every few seconds).
+            .where(Task.id == task.id, Task.status == PENDING, Task.dispatch_note.is_distinct_from(held))
             .values(dispatch_note=held, updated_at=now)
             .returning(Task)
             .execution_options(populate_existing=True)
