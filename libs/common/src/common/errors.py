@@ -12,7 +12,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from common.db import is_transient
+
 logger = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 2
 
 
 class AppError(Exception):
@@ -150,6 +153,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if is_transient(exc):
+            return _database_unavailable(request, exc)
         # Input PostgreSQL cannot store (a NUL character, a number beyond its range) is the caller's error.
         reason = str(exc.orig)
         if any(marker in reason for marker in _UNSTORABLE_INPUT):
@@ -160,5 +165,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_transient(exc):
+            return _database_unavailable(request, exc)
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(500, "Internal server error")
+
+
+def _database_unavailable(request: Request, exc: BaseException) -> JSONResponse:
+    """The database is restarting, refusing connections or out of connections: 503, and the client may retry."""
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return error_response(
+        503, "The database is unavailable right now; retry shortly", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+    )

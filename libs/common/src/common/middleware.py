@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from starlette.datastructures import MutableHeaders
@@ -14,6 +15,29 @@ from common.ids import new_id
 from common.logs import request_id_var
 
 access_logger = logging.getLogger("access")
+logger = logging.getLogger(__name__)
+
+MAX_REQUEST_ID_LENGTH = 128
+# Printable ASCII without spaces: the id travels on as an HTTP header, a log field and an AMQP correlation id (a
+# short string of at most 255 bytes), so anything else is replaced rather than passed on.
+REQUEST_ID = re.compile(rf"^[\x21-\x7e]{{1,{MAX_REQUEST_ID_LENGTH}}}$")
+
+
+def accepted_request_id(sent: str | None) -> str:
+    """The caller's ``X-Request-ID`` when it is a usable id, else a fresh one (the refused value is logged)."""
+    if not sent:
+        return new_id()
+    if REQUEST_ID.match(sent):
+        return sent
+    request_id = new_id()
+    logger.warning(
+        "X-Request-ID refused (%d characters, printable ASCII up to %d expected); using %s instead: %r",
+        len(sent),
+        MAX_REQUEST_ID_LENGTH,
+        request_id,
+        sent[:80],
+    )
+    return request_id
 
 
 class TrailingSlashMiddleware:
@@ -72,7 +96,7 @@ class BodyLimitMiddleware:
 
 
 class RequestContextMiddleware:
-    """Gives each request an id (``X-Request-ID``, taken from the caller when sent), names the service that
+    """Gives each request an id (``X-Request-ID``, taken from the caller when it is a valid id), names the service that
     answered (``X-Served-By``, which makes routing visible through the gateway) and logs one access line."""
 
     def __init__(self, app: ASGIApp, *, service: str) -> None:
@@ -83,7 +107,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, b"x-request-id") or new_id()
+        request_id = accepted_request_id(_header(scope, b"x-request-id"))
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status_holder = {"status": 500}

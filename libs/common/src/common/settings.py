@@ -74,4 +74,16 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = 10
     relay_batch_size: int = 100
     relay_poll_seconds: float = 1.0
+    # Housekeeping of the messaging tables (common.housekeeping): published outbox rows and processed-message rows
+    # older than these are deleted every prune_interval_seconds by the service's worker.
+    outbox_retention_hours: float = Field(default=168.0, gt=0)
+    inbox_retention_hours: float = Field(default=720.0, gt=0)
+    prune_interval_seconds: float = Field(default=3600.0, gt=0)
     suite: SuiteSettings = Field(default_factory=SuiteSettings)
+
+    @model_validator(mode="after")
+    def _inbox_outlives_outbox(self) -> ServiceSettings:
+        # An event can be re-sent for as long as its outbox row exists; the inbox must still remember it by then.
+        if self.inbox_retention_hours < self.outbox_retention_hours:
+            raise ValueError("inbox_retention_hours must be at least outbox_retention_hours")
+        return self
