@@ -97,6 +97,9 @@ def test_every_routed_service_has_a_migration_job_an_app_and_a_worker(compose):
         for container in (app, worker):
             assert container["depends_on"][f"{name}-migrate"] == {"condition": "service_completed_successfully"}
             assert container["depends_on"]["rabbitmq"] == {"condition": "service_healthy"}
+            # No publisher starts before every consumer queue is declared.
+            assert container["depends_on"]["broker-topology"] == {"condition": "service_completed_successfully"}
+        assert f"python -m {name}.worker --declare-topology" in services["broker-topology"]["command"][-1]
 
         # The job migrates the database the app and its worker use.
         url_key = f"{name.upper()}_DATABASE_URL"
