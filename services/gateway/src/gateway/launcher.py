@@ -86,7 +86,9 @@ class Suite:
                 check=True,
             )
         for name in SERVICES_WITH_WORKERS:
-            subprocess.run([sys.executable, "-m", f"{name}.worker", "--declare-topology"], cwd=ROOT, env=env, check=True)
+            subprocess.run(
+                [sys.executable, "-m", f"{name}.worker", "--declare-topology"], cwd=ROOT, env=env, check=True
+            )
 
     def commands(self) -> dict[str, list[str]]:
         python = sys.executable
