@@ -23,6 +23,7 @@ REQUIRED_ENV = {
     "SUITE_API_KEYS": "test-key",
     "SUITE_WORKER_KEYS": "test-worker-key",
     "SUITE_WEBHOOK_TOKEN": "test-token",
+    "PRODUCTION_CREDENTIALS_KEY": "test-fernet-key",
 }
 
 
@@ -73,6 +74,20 @@ def test_compose_refuses_to_run_without_the_suite_secrets(tmp_path):
     result = _run_compose(tmp_path, "config", "-q", env=_env_without_suite_secrets())
     assert result.returncode != 0
     assert "SUITE_API_KEYS" in result.stderr
+
+
+def test_compose_refuses_to_run_without_a_credentials_key(tmp_path):
+    env = {**_env_without_suite_secrets(), **REQUIRED_ENV}
+    del env["PRODUCTION_CREDENTIALS_KEY"]
+    result = _run_compose(tmp_path, "config", "-q", env=env)
+    assert result.returncode != 0
+    assert "PRODUCTION_CREDENTIALS_KEY" in result.stderr
+
+
+def test_compose_defaults_to_production_so_development_fallbacks_are_refused(compose):
+    environment = compose["services"]["production"]["environment"]
+    assert environment["SUITE_ENVIRONMENT"] == "${SUITE_ENVIRONMENT:-production}"
+    assert environment["PRODUCTION_CREDENTIALS_KEY"].startswith("${PRODUCTION_CREDENTIALS_KEY:?")
 
 
 def test_every_routed_service_has_a_migration_job_an_app_and_a_worker(compose):

@@ -15,7 +15,12 @@ from common.db import create_engine, create_sessionmaker
 from common.errors import install_error_handlers
 from common.health import probe_broker, probe_database, probe_outbox
 from common.logs import configure_logging
-from common.middleware import BodyLimitMiddleware, RequestContextMiddleware, TrailingSlashMiddleware
+from common.middleware import (
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+    TrailingSlashMiddleware,
+    add_edge_middlewares,
+)
 from common.settings import ServiceSettings
 
 LifespanHook = Callable[[FastAPI], Awaitable[None]]
@@ -98,6 +103,8 @@ def create_service_app(
     # Starlette runs the last added middleware first: trailing slashes fold before anything reads the path.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.suite.max_request_body_bytes)
     app.add_middleware(AuthMiddleware, settings=settings.suite, worker_routes=tuple(worker_routes))
+    # Outside auth: a browser's CORS preflight carries no key, and refusals carry the security headers too.
+    add_edge_middlewares(app, cors_origins=settings.suite.cors_origin_list)
     app.add_middleware(RequestContextMiddleware, service=name)
     app.add_middleware(TrailingSlashMiddleware)
     return app

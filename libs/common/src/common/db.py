@@ -50,7 +50,10 @@ class SoftDeleteMixin:
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # No pre-ping: it costs a round trip per checkout; a dead connection fails one request and is discarded.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    # hide_parameters: a logged database error shows the statement, never the values (credentials, personal data).
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, hide_parameters=True
+    )
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

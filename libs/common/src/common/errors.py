@@ -100,8 +100,20 @@ def error_body(status: int, message: str, data: Any = None) -> dict[str, Any]:
     return {"code": status, "msg": message, "data": jsonable_encoder(data)}
 
 
+# Sent on every response by common.middleware.SecurityHeadersMiddleware; error responses carry them themselves,
+# because a 500 is rendered outside the middleware stack.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
 def error_response(status: int, message: str, data: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error_body(status, message, data), status_code=status, headers=headers)
+    return JSONResponse(
+        error_body(status, message, data), status_code=status, headers={**SECURITY_HEADERS, **(headers or {})}
+    )
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:

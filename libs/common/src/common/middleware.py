@@ -10,7 +10,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from common.errors import error_response
+from common.errors import SECURITY_HEADERS, error_response
 from common.ids import new_id
 from common.logs import request_id_var
 
@@ -56,6 +56,49 @@ class TrailingSlashMiddleware:
                 if raw:
                     scope["raw_path"] = raw.rstrip(b"/") or b"/"
         await self.app(scope, receive, send)
+
+
+_SECURITY_HEADERS = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+
+
+class SecurityHeadersMiddleware:
+    """Headers every response carries for browsers: no MIME sniffing, never framed, no referrer. (The server's
+    version is not announced: uvicorn runs with ``--no-server-header``.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in _SECURITY_HEADERS:
+                    if name.decode() not in headers:
+                        headers.raw.append((name, value))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def add_edge_middlewares(app: ASGIApp, *, cors_origins: list[str]) -> None:
+    """Security headers and, when origins are configured, CORS for those origins only (credentials allowed)."""
+    from starlette.middleware.cors import CORSMiddleware
+
+    if cors_origins:
+        app.add_middleware(  # type: ignore[attr-defined]
+            CORSMiddleware,
+            allow_origins=cors_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID", "Last-Event-ID"],
+            expose_headers=["X-Request-ID", "X-Served-By"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware)  # type: ignore[attr-defined]
 
 
 class BodyLimitMiddleware:
