@@ -6,9 +6,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from common.testing import TEST_API_KEY, TEST_WEBHOOK_TOKEN
-from gateway.launcher import Suite
 from gateway.routes import owner_of
+from suite_testing import TEST_API_KEY, TEST_WEBHOOK_TOKEN
+from suite_tools.launcher import Suite
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "api.md"
 

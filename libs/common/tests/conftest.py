@@ -1,25 +1,17 @@
 """Fixtures for testing libs/common against real PostgreSQL and RabbitMQ.
 
-The schema is built by the same migration helpers the services' first migrations call.
+The schema is the outbox and inbox models' tables with the NOTIFY trigger the services' migrations create.
 """
 
 from collections.abc import AsyncIterator
-from typing import Any
 
-import asyncpg
 import pytest
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
 from sqlalchemy import Integer, String
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from common import testing
+import suite_testing as testing
 from common.db import new_metadata
-from common.migrations import create_messaging_tables
-from common.outbox import InboxMixin, OutboxMixin
-
-testing.apply_suite_env()
+from common.outbox import NOTIFY_CHANNEL, InboxMixin, OutboxMixin
 
 
 class Base(DeclarativeBase):
@@ -44,29 +36,6 @@ class Effect(Base):
 
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
-    name = f"test_common_{testing.RUN_ID}"
-    admin = await asyncpg.connect(testing.ADMIN_DATABASE_URL)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    url = testing.database_url_for(name)
-    engine = create_async_engine(url)
-
-    def build(connection: Any) -> None:
-        with Operations.context(MigrationContext.configure(connection)):
-            create_messaging_tables()
-        Effect.__table__.create(connection)
-
-    async with engine.begin() as connection:
-        await connection.run_sync(build)
-    await engine.dispose()
-    yield url
-    admin = await asyncpg.connect(testing.ADMIN_DATABASE_URL)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
-
-
-@pytest.fixture(autouse=True)
-async def _clean(database_url: str) -> AsyncIterator[None]:
-    yield
-    await testing.truncate_all(database_url)
+    async with testing.throwaway_database(f"test_common_{testing.RUN_ID}") as url:
+        await testing.create_schema(url, Base.metadata, notify={"outbox": NOTIFY_CHANNEL})
+        yield url

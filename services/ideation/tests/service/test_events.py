@@ -1,6 +1,6 @@
 """Integration events written to the outbox in the request's transaction, with complete payloads."""
 
-from common.testing import assert_envelope_error, ok_data
+from suite_testing import assert_envelope_error, ok_data
 
 PROJECT_TYPE_PAYLOAD = {
     "code",

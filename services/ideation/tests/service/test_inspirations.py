@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
-from common.testing import assert_envelope_error, ok_data
+from suite_testing import assert_envelope_error, ok_data
 
 SCHEMA = {
     "type": "object",

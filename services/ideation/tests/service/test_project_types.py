@@ -2,7 +2,7 @@
 
 import asyncio
 
-from common.testing import assert_envelope_error, ok_data
+from suite_testing import assert_envelope_error, ok_data
 
 SCHEMA = {
     "type": "object",

@@ -1,6 +1,6 @@
 """/api/workflow-registry: the n8n workflows the suite can start."""
 
-from common.testing import assert_envelope_error, ok_data
+from suite_testing import assert_envelope_error, ok_data
 
 URL = "http://n8n.test:5678/webhook/suite-inspiration"
 

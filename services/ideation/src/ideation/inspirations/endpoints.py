@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Query
 
 from common.db import SessionDep
 from common.envelope import Envelope, PageParams, dump, ok, page_params
+from ideation.deps import WorkflowRunsDep
 from ideation.inspirations.schemas import (
     CallbackResult,
     Inspiration,
@@ -17,7 +18,6 @@ from ideation.inspirations.schemas import (
 )
 from ideation.inspirations.service import inspiration_service
 from ideation.models import InspirationStatus
-from ideation.workflow_runs import WorkflowRunsDep
 
 router = APIRouter(prefix="/api/inspirations", tags=["Inspirations"])
 webhook_router = APIRouter(prefix="/api/webhooks/n8n", tags=["Webhooks"])
@@ -56,8 +56,8 @@ async def update_inspiration(inspiration_id: str, body: InspirationUpdate, sessi
 
 
 @router.delete("/{inspiration_id}", response_model=Envelope[dict[str, str]], summary="Delete an inspiration (soft)")
-async def delete_inspiration(inspiration_id: str, session: SessionDep) -> dict[str, Any]:
-    await inspiration_service.delete(session, inspiration_id)
+async def delete_inspiration(inspiration_id: str, session: SessionDep, runs: WorkflowRunsDep) -> dict[str, Any]:
+    await inspiration_service.delete(session, inspiration_id, runs=runs)
     return ok({"message": "Inspiration deleted successfully"})
 
 

@@ -16,8 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.envelope import PageParams, dump
 from common.errors import BadRequest, NotFound
 from common.ids import new_id
-from common.n8n import FAILED as RUN_FAILED
-from common.n8n import SUCCEEDED as RUN_SUCCEEDED
 from common.n8n import WorkflowRunMixin, WorkflowRuns
 from ideation.events import INSPIRATION_APPROVED, INSPIRATION_CREATED, INSPIRATION_REJECTED, outbox
 from ideation.inspirations.repository import InspirationRepository
@@ -36,7 +34,7 @@ from ideation.project_types.service import project_type_object, project_type_ser
 from ideation.workflow_runs import (
     INSPIRATION_RUN,
     PROJECT_CREATION_RUN,
-    WorkflowRunRepository,
+    RUN_KINDS,
     inspiration_callback_path,
     project_creation_callback_path,
 )
@@ -139,10 +137,13 @@ class InspirationService:
         await session.flush()
         return inspiration
 
-    async def delete(self, session: AsyncSession, inspiration_id: str) -> None:
+    async def delete(self, session: AsyncSession, inspiration_id: str, *, runs: WorkflowRuns) -> None:
         # Runs first, then the inspiration: the same lock order as the dispatcher and the webhook (no deadlock).
-        await WorkflowRunRepository.from_session(session).cancel_pending(
-            inspiration_id, "Inspiration deleted before the trigger was sent"
+        await runs.cancel_pending(
+            session,
+            target_types=RUN_KINDS,
+            target_id=inspiration_id,
+            reason="Inspiration deleted before the trigger was sent",
         )
         inspiration = await self.get(session, inspiration_id, for_update=True)
         await InspirationRepository.from_session(session).soft_delete(inspiration)
@@ -232,12 +233,9 @@ class InspirationService:
         )
         # A run the dispatcher gave up on (its trigger timed out, yet n8n had received it) may still deliver its
         # result: it is applied when no newer run superseded it, so a slow n8n's work is not lost.
-        waiting_statuses = {GENERATING}
-        if run.status in (RUN_SUCCEEDED, RUN_FAILED):
-            stored = (run.result or {}).get("response")
-            if stored is not None:
-                return dict(stored)  # a repeated delivery: the first answer, nothing changes
-            waiting_statuses = {GENERATING, FAILED}
+        if runs.is_reported(run):
+            return dict(run.result["response"])  # a repeated delivery: the first answer, nothing changes
+        waiting_statuses = {GENERATING, FAILED} if runs.is_finished(run) else {GENERATING}
 
         inspiration = await self.get(session, inspiration_id, for_update=True)
         data = callback.data or InspirationCallbackData()
