@@ -1,4 +1,4 @@
-"""Starting n8n workflows durably (contract.md, "Integration contracts" / "Starting an n8n workflow").
+"""Starting n8n workflows durably (docs/spec/contract.md, "Integration contracts" / "Starting an n8n workflow").
 
 - ``models``: the ``workflow_runs`` table (``WorkflowRunMixin``) and the run statuses;
 - ``runs``: its repository (``WorkflowRuns``: start, get_for_callback, complete, is_reported, cancel_pending, ...);

@@ -1,4 +1,4 @@
-"""Starting n8n workflows durably (contract.md, "Integration contracts" / "Starting an n8n workflow").
+"""Starting n8n workflows durably (docs/spec/contract.md, "Integration contracts" / "Starting an n8n workflow").
 
 A request that starts a workflow only records a ``workflow_runs`` row in its own transaction (``WorkflowRuns.start``).
 ``N8nDispatcher``, running in the service's worker process, sends the trigger after that commit: it claims due runs
