@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from common.envelope import PageParams, page_params
 from common.n8n import WorkflowRuns, runs_dependency
 from production.credentials import CredentialsCipher
 from production.models import WorkflowRun
@@ -15,3 +16,4 @@ def _cipher(request: Request) -> CredentialsCipher:
 
 CipherDep = Annotated[CredentialsCipher, Depends(_cipher)]
 WorkflowRunsDep = Annotated[WorkflowRuns, Depends(runs_dependency(WorkflowRun))]
+ListPage = Annotated[PageParams, Depends(page_params(100))]
