@@ -23,7 +23,7 @@ WORKDIR /app
 
 # Third-party dependencies first, from the lockfile and the members' pyproject.toml only, so this layer is rebuilt
 # when dependencies change, not on every code change. Keep this list in step with the workspace members
-# (services/gateway/tests/test_compose.py checks it).
+# (tools/tests/test_compose.py checks it).
 COPY pyproject.toml uv.lock ./
 COPY libs/common/pyproject.toml libs/common/
 COPY services/catalog/pyproject.toml services/catalog/
