@@ -39,3 +39,9 @@ async def database_url() -> AsyncIterator[str]:
     async with testing.throwaway_database(f"test_common_{testing.RUN_ID}") as url:
         await testing.create_schema(url, Base.metadata, notify={"outbox": NOTIFY_CHANNEL})
         yield url
+
+
+@pytest.fixture(autouse=True)
+async def _clean(database_url: str) -> AsyncIterator[None]:
+    yield
+    await testing.truncate_all(database_url)

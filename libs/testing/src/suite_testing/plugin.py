@@ -9,7 +9,7 @@ A service's ``tests/conftest.py`` says which service it tests and nothing else::
 
         return ServiceUnderTest("catalog", SERVICE_DIR, settings=CatalogSettings, app=create_app)
 
-and its tests get ``database_url`` (the migrated throwaway database, once per session, emptied after each test),
+and its tests get ``database_url`` (the migrated throwaway database, built once per session, emptied after each test),
 ``settings``, ``client`` / ``anonymous_client`` (the app with its lifespan), ``sessionmaker``, ``outbox`` (the
 events written so far) and ``fake_n8n``. Every test run gets the test environment (``suite_env``) and has the
 broker objects it declared deleted at the end.
@@ -18,6 +18,7 @@ broker objects it declared deleted at the end.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
@@ -46,19 +47,46 @@ def suite_service() -> ServiceUnderTest:
     raise pytest.UsageError("define a session fixture `suite_service` in the service's tests/conftest.py")
 
 
+class _SessionResources:
+    """What a test session builds once per service and keeps to the end: migrated databases and engines.
+
+    Keyed by service rather than held in session-scoped fixtures: pytest caches a session fixture once for the
+    whole run, so one ``database_url`` fixture would hand the first service's database to every other service.
+    """
+
+    def __init__(self) -> None:
+        self.stack = AsyncExitStack()
+        self.urls: dict[str, str] = {}
+        self.sessionmakers: dict[str, async_sessionmaker[AsyncSession]] = {}
+
+    async def database_url(self, service: ServiceUnderTest) -> str:
+        if service.name not in self.urls:
+            database = testing.migrated_database(service.name, service.directory)
+            self.urls[service.name] = await self.stack.enter_async_context(database)
+        return self.urls[service.name]
+
+    def sessionmaker(self, database_url: str) -> async_sessionmaker[AsyncSession]:
+        if database_url not in self.sessionmakers:
+            engine = create_async_engine(database_url, pool_size=20, max_overflow=10)
+            self.stack.push_async_callback(engine.dispose)
+            self.sessionmakers[database_url] = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        return self.sessionmakers[database_url]
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def database_url(suite_service: ServiceUnderTest) -> AsyncIterator[str]:
-    """The service's schema migrated into a throwaway database, once per session."""
-    async with testing.migrated_database(suite_service.name, suite_service.directory) as url:
-        yield url
+async def _session_resources() -> AsyncIterator[_SessionResources]:
+    resources = _SessionResources()
+    async with resources.stack:
+        yield resources
 
 
-@pytest_asyncio.fixture(autouse=True, loop_scope="session")
-async def _clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Every table emptied after each test that used a database (each test starts from an empty schema)."""
-    yield
-    if "database_url" in request.fixturenames:
-        await testing.truncate_all(request.getfixturevalue("database_url"))
+@pytest_asyncio.fixture(loop_scope="session")
+async def database_url(suite_service: ServiceUnderTest, _session_resources: _SessionResources) -> AsyncIterator[str]:
+    """The service's schema migrated into a throwaway database (built once per session), emptied after each test
+    that used it, so every test starts from the migrated, empty schema."""
+    url = await _session_resources.database_url(suite_service)
+    yield url
+    await testing.truncate_all(url)
 
 
 @pytest.fixture
@@ -80,12 +108,10 @@ async def anonymous_client(suite_service: ServiceUnderTest, settings: Any) -> As
         yield client
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def sessionmaker(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+@pytest.fixture
+def sessionmaker(database_url: str, _session_resources: _SessionResources) -> async_sessionmaker[AsyncSession]:
     """Sessions on the test database outside the app (service calls, direct checks); 30 connections at most."""
-    engine = create_async_engine(database_url, pool_size=20, max_overflow=10)
-    yield async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-    await engine.dispose()
+    return _session_resources.sessionmaker(database_url)
 
 
 @pytest.fixture
