@@ -19,14 +19,12 @@ import statistics
 import time
 from typing import Any
 
-import asyncpg
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
-from common import testing
+import suite_testing as testing
 from common.db import new_metadata
-from common.migrations import create_notify_trigger
 from common.outbox import NOTIFY_CHANNEL, InboxMixin, Outbox, OutboxMixin
 from common.settings import ServiceSettings
 from common.worker import build_worker, run_worker
@@ -58,24 +56,12 @@ def row(label: str, values: list[float]) -> str:
 
 async def main(idle: int, rate: float, seconds: float) -> None:
     testing.apply_suite_env()
-    name = f"bench_propagation_{testing.RUN_ID}"
-    admin = await asyncpg.connect(testing.ADMIN_DATABASE_URL)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    url = testing.database_url_for(name)
-    engine = create_async_engine(url)
+    async with testing.throwaway_database(f"bench_propagation_{testing.RUN_ID}") as url:
+        await testing.create_schema(url, Base.metadata, notify={"outbox": NOTIFY_CHANNEL})
+        await measure(url, idle, rate, seconds)
 
-    def build(connection: Any) -> None:
-        from alembic.migration import MigrationContext
-        from alembic.operations import Operations
 
-        Base.metadata.create_all(connection)
-        with Operations.context(MigrationContext.configure(connection)):
-            create_notify_trigger("outbox", NOTIFY_CHANNEL)
-
-    async with engine.begin() as connection:
-        await connection.run_sync(build)
-    await engine.dispose()
+async def measure(url: str, idle: int, rate: float, seconds: float) -> None:
 
     outbox = Outbox(OutboxMessage, producer="bench", publishes=[ROUTING_KEY])
     settings = ServiceSettings(database_url=url, port=0)
@@ -144,9 +130,6 @@ async def main(idle: int, rate: float, seconds: float) -> None:
         context.stop.set()
         await asyncio.wait_for(worker, 30)
         await testing.delete_run_broker_objects()
-        admin = await asyncpg.connect(testing.ADMIN_DATABASE_URL)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
     published_by_n = {ids[event_id]: at for event_id, at in published.items() if event_id in ids}
     print("| load | path | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|")

@@ -12,14 +12,15 @@ import httpx
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common import admin, testing
+import suite_testing as testing
+from common import admin
 from common.db import create_engine, create_sessionmaker, is_transient, utcnow
 from common.events import make_event
 from common.housekeeping import MessagingPruner
 from common.n8n import FAILED, PENDING, N8nDispatcher, WorkflowRuns
 from common.settings import SuiteSettings
-from common.testing.tcp_proxy import PostgresProxy
 from common.worker import declare_topology
+from suite_testing.tcp_proxy import PostgresProxy
 
 from . import test_messaging
 from .conftest import Effect, OutboxMessage, ProcessedMessage, WorkflowRun
@@ -68,7 +69,7 @@ class TestUnpublishableRows:
         assert resent.message_id == bad and resent.correlation_id == "fixed"
 
     async def test_a_broker_outage_is_retried_in_order_not_set_aside(self, database_url):
-        from common.testing.tcp_proxy import TcpProxy
+        from suite_testing.tcp_proxy import TcpProxy
 
         amqp = urlparse(testing.AMQP_URL)
         proxy = TcpProxy(amqp.hostname or "127.0.0.1", amqp.port or 5672)

@@ -1,4 +1,4 @@
-from common.testing import ok_data
+from suite_testing import ok_data
 
 
 async def test_health_reports_database_and_broker(client):

@@ -1,6 +1,6 @@
 """A caller's X-Request-ID travels into events as their correlation id, so it must be one AMQP can carry."""
 
-from common.testing import ok_data, outbox_rows
+from suite_testing import ok_data, outbox_rows
 
 from .test_assets import asset_body
 

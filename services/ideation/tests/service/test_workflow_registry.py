@@ -1,6 +1,8 @@
 """/api/workflow-registry: the n8n workflows the suite can start."""
 
-from common.testing import assert_envelope_error, ok_data
+from suite_testing import assert_envelope_error, ok_data
+
+from ..fields import WORKFLOW_FIELDS
 
 URL = "http://n8n.test:5678/webhook/suite-inspiration"
 
@@ -8,16 +10,7 @@ URL = "http://n8n.test:5678/webhook/suite-inspiration"
 class TestCreateAndRead:
     async def test_create_returns_the_full_workflow(self, api):
         workflow = await api.workflow("inspiration", description="drafts ideas", n8n_webhook_url=URL)
-        assert set(workflow) == {
-            "id",
-            "name",
-            "description",
-            "workflow_type",
-            "n8n_webhook_url",
-            "is_active",
-            "created_at",
-            "updated_at",
-        }
+        assert set(workflow) == WORKFLOW_FIELDS
         assert isinstance(workflow["id"], str)
         assert workflow["workflow_type"] == "inspiration" and workflow["is_active"] is True
         assert workflow["n8n_webhook_url"] == URL and workflow["description"] == "drafts ideas"

@@ -1,6 +1,6 @@
 """Traefik's configuration for ``docker-compose.yml``, generated from the route table like the local one.
 
-``python -m gateway.compose_config [OUT_DIR]`` rewrites ``deploy/traefik/compose/{traefik,dynamic}.yml`` (committed;
+``python -m suite_tools.compose_config [OUT_DIR]`` rewrites ``deploy/traefik/compose/{traefik,dynamic}.yml`` (committed;
 a test fails when they drift from the route table). Compose mounts that folder at ``/etc/traefik`` in the Traefik
 container, where the services are reached by their compose service names.
 
@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from common.settings import SuiteSettings
+from gateway.registry import DEFAULT_PORTS, SERVICES
 from gateway.settings import GatewaySettings
 from gateway.traefik import write_config
 
-ROOT = Path(__file__).resolve().parents[4]
+ROOT = Path(__file__).resolve().parents[3]
 OUT_DIR = ROOT / "deploy" / "traefik" / "compose"
 
 # Where the files are mounted inside the Traefik container (docker-compose.yml: ./deploy/traefik/compose:/etc/traefik).
@@ -27,19 +28,16 @@ CONTAINER_DIR = "/etc/traefik"
 # in `docker compose logs traefik` beside Traefik's own log; a path here would need a volume and rotation.
 ACCESS_LOG_TO_STDOUT = ""
 
-# Compose service name and port of each app; the ports are the suite's defaults (gateway/launcher.py).
+# Compose service name and port of each app; the ports are the suite's defaults (gateway.registry).
 COMPOSE_VALUES: dict[str, Any] = {
     # Empty host: entry points ":8000" and ":8099" listen on every interface of the container, so the published
     # port works (the local default 127.0.0.1 would only answer inside the container).
     "traefik_host": "",
     "traefik_port": 8000,
     "traefik_admin_port": 8099,
-    "port": 8100,
-    "gateway_url": "http://gateway:8100",
-    "catalog_url": "http://catalog:8101",
-    "ideation_url": "http://ideation:8102",
-    "production_url": "http://production:8103",
-    "analysis_url": "http://analysis:8104",
+    "port": DEFAULT_PORTS["gateway"],
+    "gateway_url": f"http://gateway:{DEFAULT_PORTS['gateway']}",
+    **{f"{name}_url": f"http://{name}:{DEFAULT_PORTS[name]}" for name in SERVICES},
 }
 
 

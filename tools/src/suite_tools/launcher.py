@@ -1,11 +1,18 @@
 """Runs the whole suite on one machine: databases, migrations, Traefik, every service and worker.
 
-``python -m gateway.launcher run``   foreground; Ctrl-C stops everything
-``python -m gateway.launcher up``    background; returns once /health through Traefik is green
-``python -m gateway.launcher down``  stops what ``up`` started
+``python -m suite_tools.launcher run``   foreground; Ctrl-C stops everything
+``python -m suite_tools.launcher up``    background; returns once /health through Traefik is green
+``python -m suite_tools.launcher down``  stops what ``up`` started
 
 State lives under ``.run/`` (pids, logs, generated Traefik config, generated credentials). The end-to-end tests
 use ``Suite`` directly with their own ports, databases and broker prefix.
+
+Why our own supervisor rather than honcho (Procfile) or supervisord: those start a fixed list of commands. Ours
+also does what the suite needs around them: creates missing databases and migrates each service first (a one-shot
+step, never inside app start-up), generates the secrets and Traefik's config for the chosen ports, waits until
+``/health`` through Traefik is green before it reports success (``make up`` returns only then), stops what ``up``
+started (``make down``), and is the library the end-to-end tests drive (their own ports, databases and broker
+prefix; ``stop_one``/``start_one`` to take a consumer down and bring it back).
 """
 
 from __future__ import annotations
@@ -24,13 +31,11 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from gateway.routes import SERVICES
+from gateway.registry import DEFAULT_PORTS, SERVICES, SERVICES_WITH_WORKERS
 from gateway.settings import GatewaySettings
 from gateway.traefik import write_config
 
-ROOT = Path(__file__).resolve().parents[4]
-DEFAULT_PORTS = {"gateway": 8100, "catalog": 8101, "ideation": 8102, "production": 8103, "analysis": 8104}
-SERVICES_WITH_WORKERS = SERVICES
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @dataclass
@@ -175,8 +180,7 @@ class Suite:
 
 
 def _gateway_overrides(env: dict[str, str]) -> dict[str, object]:
-    keys = ("catalog_url", "ideation_url", "production_url", "analysis_url", "traefik_port", "traefik_admin_port",
-            "port")  # fmt: skip
+    keys = (*(f"{name}_url" for name in SERVICES), "traefik_port", "traefik_admin_port", "port")
     return {key: env[f"GATEWAY_{key.upper()}"] for key in keys if f"GATEWAY_{key.upper()}" in env}
 
 

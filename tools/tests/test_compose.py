@@ -1,5 +1,6 @@
 """docker-compose.yml and its Traefik configuration, checked statically (no Docker engine on these machines)."""
 
+import fnmatch
 import os
 import re
 import shutil
@@ -10,14 +11,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gateway.compose_config import COMPOSE_VALUES, write_compose_config
-from gateway.launcher import DEFAULT_PORTS
-from gateway.routes import ROUTE_TABLE, SERVICES
+from gateway.registry import DEFAULT_PORTS, SERVICES
+from gateway.routes import ROUTE_TABLE
+from suite_tools.compose_config import COMPOSE_VALUES, write_compose_config
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 TRAEFIK_DIR = ROOT / "deploy" / "traefik" / "compose"
-REGENERATE = "regenerate it from the route table: `uv run python -m gateway.compose_config`, and commit the result"
+REGENERATE = "regenerate it from the route table: `uv run python -m suite_tools.compose_config`, and commit the result"
 # Compose refuses to interpolate the file without these (docker-compose.yml: `${VAR:?...}`).
 REQUIRED_ENV = {
     "SUITE_API_KEYS": "test-key",
@@ -164,3 +165,47 @@ def test_dockerfile_installs_every_workspace_member():
 
 def _option(command: list[str], flag: str) -> str:
     return command[command.index(flag) + 1]
+
+
+def _docker_ignored(path: str, patterns: list[str]) -> bool:
+    """Docker's .dockerignore rule for one path: the last pattern matching it or one of its parent folders wins."""
+    parts = path.split("/")
+    candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    ignored = False
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        glob = pattern.lstrip("!").rstrip("/")
+        if glob.startswith("**/"):
+            hit = any(fnmatch.fnmatch(part, glob[3:]) for part in parts)
+        else:
+            hit = any(fnmatch.fnmatch(candidate, glob) for candidate in candidates)
+        if hit:
+            ignored = not negated
+    return ignored
+
+
+def test_image_build_context_holds_no_test_code_or_developer_tools():
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    tracked = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    in_context = [path for path in tracked if not _docker_ignored(path, patterns)]
+    test_code = [
+        path
+        for path in in_context
+        if "/tests/" in f"/{path}"
+        or path.endswith("conftest.py")
+        or path.startswith(("libs/testing/src/", "tools/src/", "tools/tests/"))
+    ]
+    assert test_code == [], "the image's build context must not hold test code or developer tools"
+    # uv needs every workspace member's pyproject.toml to resolve the workspace, the dev-only ones included.
+    assert {"libs/testing/pyproject.toml", "tools/pyproject.toml"} <= set(in_context)
+    assert any(path.startswith("services/catalog/src/") for path in in_context)

@@ -1,4 +1,7 @@
-"""Test helpers every service shares: throwaway migrated databases, isolation, broker names, app clients.
+"""Test support every service shares: throwaway migrated databases, isolation, broker names, app clients.
+
+A dev-only workspace member (never in the service image). Its pytest plugin (``suite_testing.plugin``, loaded
+through the ``pytest11`` entry point) provides the fixtures; this module holds the helpers tests import.
 
 Real PostgreSQL and RabbitMQ only: ``TEST_DATABASE_URL`` (an admin connection used to create databases) and
 ``TEST_AMQP_URL`` default to the local servers of the development and CI machines.
@@ -7,22 +10,26 @@ Real PostgreSQL and RabbitMQ only: ``TEST_DATABASE_URL`` (an admin connection us
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aio_pika
 import asyncpg
 import httpx
-import pytest
 from alembic import command
 from alembic.config import Config
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+
+from suite_testing.fake_n8n import FakeN8n, TriggerRequest
+from suite_testing.tcp_proxy import TcpProxy, free_port
 
 RUN_ID = uuid.uuid4().hex[:8]
 ADMIN_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -62,23 +69,31 @@ def apply_suite_env(**overrides: str) -> None:
     os.environ.update(suite_env(**overrides))
 
 
+def alembic_config(service_dir: Path, database_url: str) -> Config:
+    """The service's Alembic configuration, pointed at ``database_url``."""
+    config = Config(str(service_dir / "alembic.ini"))
+    config.set_main_option("script_location", str(service_dir / "migrations"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+async def migrate(service_dir: Path, database_url: str, revision: str = "head", *, down: bool = False) -> None:
+    """``alembic upgrade <revision>`` (or ``downgrade`` with ``down=True``) of the service's migrations."""
+    step = command.downgrade if down else command.upgrade
+    await asyncio.to_thread(step, alembic_config(service_dir, database_url), revision)
+
+
 @asynccontextmanager
-async def migrated_database(service: str, service_dir: Path) -> AsyncIterator[str]:
-    """Create ``test_<service>_<run>``, build its schema with ``alembic upgrade head``, drop it afterwards."""
-    name = f"test_{service}_{RUN_ID}"
+async def throwaway_database(name: str) -> AsyncIterator[str]:
+    """An empty database ``name`` (recreated if a crashed run left it), dropped afterwards; yields its URL."""
     admin = await asyncpg.connect(_plain_dsn(ADMIN_DATABASE_URL))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    url = database_url_for(name)
-    config = Config(str(service_dir / "alembic.ini"))
-    config.set_main_option("script_location", str(service_dir / "migrations"))
-    config.attributes["database_url"] = url
-    await asyncio.to_thread(command.upgrade, config, "head")
     try:
-        yield url
+        yield database_url_for(name)
     finally:
         admin = await asyncpg.connect(_plain_dsn(ADMIN_DATABASE_URL))
         try:
@@ -87,26 +102,43 @@ async def migrated_database(service: str, service_dir: Path) -> AsyncIterator[st
             await admin.close()
 
 
-def database_fixtures(service: str, service_dir: Path) -> tuple[Any, Any]:
-    """The fixtures every service's tests start from, for its conftest::
+@asynccontextmanager
+async def migrated_database(service: str, service_dir: Path, *, suffix: str = "") -> AsyncIterator[str]:
+    """``test_<service>_<run><suffix>`` built with ``alembic upgrade head``, dropped afterwards."""
+    async with throwaway_database(f"test_{service}_{RUN_ID}{suffix}") as url:
+        await migrate(service_dir, url)
+        yield url
 
-        database_url, _clean_database = testing.database_fixtures("catalog", SERVICE_DIR)
 
-    ``database_url``: the service's schema migrated into a throwaway database, once per session.
-    ``_clean_database`` (autouse): every table emptied after each test.
-    """
+def notify_trigger_sql(table: str, channel: str) -> list[str]:
+    """The statements of the NOTIFY trigger the services' migrations create (for schemas tests build themselves)."""
+    return [
+        f"""
+        CREATE FUNCTION {table}_notify() RETURNS trigger AS $$
+        BEGIN
+            PERFORM pg_notify('{channel}', '');
+            RETURN NULL;
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+        f"CREATE TRIGGER {table}_notify AFTER INSERT ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {table}_notify()",
+    ]
 
-    @pytest.fixture(scope="session")
-    async def database_url() -> AsyncIterator[str]:
-        async with migrated_database(service, service_dir) as url:
-            yield url
 
-    @pytest.fixture(autouse=True)
-    async def _clean_database(database_url: str) -> AsyncIterator[None]:
-        yield
-        await truncate_all(database_url)
+async def create_schema(database_url: str, metadata: Any, *, notify: dict[str, str] | None = None) -> None:
+    """Build ``metadata``'s tables without migrations, plus a NOTIFY trigger per ``{table: channel}``."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
 
-    return database_url, _clean_database
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+            for table, channel in (notify or {}).items():
+                for statement in notify_trigger_sql(table, channel):
+                    await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
 
 
 async def schema_drift(database_url: str, metadata: Any) -> list[Any]:
@@ -198,11 +230,14 @@ async def delete_broker_names(queues: list[str], exchanges: list[str]) -> None:
         await connection.close()
 
 
-async def poll(check: Callable[[], Awaitable[Any]], *, timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Call ``check`` until it returns something truthy or the deadline passes (then the last value is returned)."""
+async def poll(check: Callable[[], Any | Awaitable[Any]], *, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Call ``check`` (a coroutine function or a plain callable) until it returns something truthy or the deadline
+    passes (then the last value is returned)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        value = await check()
+        value = check()
+        if inspect.isawaitable(value):
+            value = await value
         if value or asyncio.get_running_loop().time() >= deadline:
             return value
         await asyncio.sleep(interval)
@@ -221,3 +256,59 @@ def ok_data(response: httpx.Response) -> Any:
     body = response.json()
     assert body["code"] == 0, body
     return body["data"]
+
+
+@dataclass(frozen=True)
+class ServiceUnderTest:
+    """What the plugin needs to know about a service: its name, folder (alembic.ini, migrations/), settings and app.
+
+    ``settings`` is called with ``database_url=`` (a settings class, or a ``functools.partial`` of one).
+    """
+
+    name: str
+    directory: Path
+    settings: Callable[..., Any]
+    app: Callable[[Any], FastAPI]
+
+
+async def migrations_round_trip(service: ServiceUnderTest, metadata: Any) -> list[Any]:
+    """Upgrade a fresh database to head, downgrade to base, upgrade again; returns the drift from ``metadata``."""
+    async with migrated_database(service.name, service.directory, suffix="_roundtrip") as url:
+        await migrate(service.directory, url, "base", down=True)
+        await migrate(service.directory, url)
+        return await schema_drift(url, metadata)
+
+
+__all__ = [
+    "ADMIN_DATABASE_URL",
+    "AMQP_URL",
+    "BROKER_PREFIX",
+    "RUN_ID",
+    "TEST_API_KEY",
+    "TEST_WEBHOOK_TOKEN",
+    "TEST_WORKER_KEY",
+    "FakeN8n",
+    "ServiceUnderTest",
+    "TcpProxy",
+    "TriggerRequest",
+    "alembic_config",
+    "apply_suite_env",
+    "assert_envelope_error",
+    "create_schema",
+    "database_url_for",
+    "delete_broker_names",
+    "delete_run_broker_objects",
+    "free_port",
+    "migrate",
+    "migrated_database",
+    "migrations_round_trip",
+    "notify_trigger_sql",
+    "ok_data",
+    "outbox_rows",
+    "poll",
+    "running_app",
+    "schema_drift",
+    "suite_env",
+    "throwaway_database",
+    "truncate_all",
+]
