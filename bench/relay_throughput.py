@@ -17,15 +17,12 @@ import time
 from typing import Any
 
 import asyncpg
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
 from common import testing
 from common.broker import Topology, declare_events_exchange, make_broker
 from common.db import create_sessionmaker, new_metadata
-from common.migrations import create_messaging_tables
 from common.outbox import Outbox, OutboxMixin
 from common.relay import OutboxRelay
 from common.settings import SuiteSettings
@@ -55,8 +52,7 @@ async def main(events: int, batch: int) -> None:
     try:
 
         def build(connection: Any) -> None:
-            with Operations.context(MigrationContext.configure(connection)):
-                create_messaging_tables()
+            OutboxMessage.__table__.create(connection)
 
         async with engine.begin() as connection:
             await connection.run_sync(build)
@@ -69,7 +65,7 @@ async def main(events: int, batch: int) -> None:
 
         await broker.connect()
         await declare_events_exchange(broker, topology)
-        relay = OutboxRelay(sessionmaker=sessionmaker, model=OutboxMessage, broker=broker, exchange=topology.events(),
+        relay = OutboxRelay(sessionmaker=sessionmaker, model=OutboxMessage, broker=broker, topology=topology,
                             database_url=url, batch_size=batch)  # fmt: skip
 
         wall, cpu = time.perf_counter(), time.process_time()

@@ -1,6 +1,6 @@
 """Fixtures for testing libs/common against real PostgreSQL and RabbitMQ.
 
-The schema is built by the same migration helpers the services' first migrations call.
+The schema is built from the models (the services build theirs with their migrations), plus the NOTIFY trigger.
 """
 
 from collections.abc import AsyncIterator
@@ -16,8 +16,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common import testing
 from common.db import new_metadata
-from common.migrations import create_messaging_tables
-from common.outbox import InboxMixin, OutboxMixin
+from common.migrations import create_notify_trigger
+from common.outbox import NOTIFY_CHANNEL, InboxMixin, OutboxMixin
 
 testing.apply_suite_env()
 
@@ -53,9 +53,9 @@ async def database_url() -> AsyncIterator[str]:
     engine = create_async_engine(url)
 
     def build(connection: Any) -> None:
+        Base.metadata.create_all(connection)
         with Operations.context(MigrationContext.configure(connection)):
-            create_messaging_tables()
-        Effect.__table__.create(connection)
+            create_notify_trigger("outbox", NOTIFY_CHANNEL)
 
     async with engine.begin() as connection:
         await connection.run_sync(build)

@@ -4,8 +4,10 @@
   no queue is bound for yet, so a mandatory publish never bounces and no event vanishes.
 - Each consumer: its own durable quorum queue with a delivery limit; past it the message is dead-lettered to
   ``<queue>.dlq`` through the dead-letter exchange ``<events exchange>.dlx``.
-- Worker commands: a direct exchange (``SUITE_TASKS_EXCHANGE``), one durable queue per task type, dead-lettered
-  the same way.
+- Worker commands: a direct exchange (``SUITE_TASKS_EXCHANGE``), one durable queue per task type,
+  ``tasks.<task_type>``. These are classic queues with ``x-max-priority`` (RabbitMQ 3.10's quorum queues refuse
+  priorities), dead-lettered to ``<queue>.dlq`` when a worker rejects a message. The relay declares a task queue the
+  first time it publishes to it, so commands wait for their workers instead of being returned.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from faststream.rabbit import Channel, ExchangeType, QueueType, RabbitBroker, Ra
 from common.settings import SuiteSettings
 
 DEFAULT_DELIVERY_LIMIT = 5
+MAX_PRIORITY = 10  # AMQP message priority of worker commands: 0-10, higher first
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,19 @@ class Topology:
             },
         )
 
-    def task_queue(self, task_type: str, *, delivery_limit: int = DEFAULT_DELIVERY_LIMIT) -> RabbitQueue:
-        return self.consumer_queue(f"tasks.{task_type}", task_type, delivery_limit=delivery_limit)
+    def task_queue(self, task_type: str) -> RabbitQueue:
+        """The durable priority queue of one task type, bound to the tasks exchange with the type as routing key."""
+        name = self.queue_name(f"tasks.{task_type}")
+        return RabbitQueue(
+            name,
+            durable=True,
+            routing_key=task_type,
+            arguments={
+                "x-max-priority": MAX_PRIORITY,
+                "x-dead-letter-exchange": self.dead_letter_exchange,
+                "x-dead-letter-routing-key": name,
+            },
+        )
 
 
 def make_broker(settings: SuiteSettings, *, name: str, url: str | None = None) -> RabbitBroker:
@@ -114,6 +128,15 @@ async def declare_dead_letter_queues(broker: RabbitBroker, topology: Topology, q
     for name in map(topology.queue_name, queue_names):
         dlq = await broker.declare_queue(RabbitQueue(f"{name}.dlq", queue_type=QueueType.QUORUM, durable=True))
         await dlq.bind(topology.dead_letter_exchange, routing_key=name)
+
+
+async def declare_task_queue(broker: RabbitBroker, topology: Topology, task_type: str) -> None:
+    """The tasks exchange, the task type's queue bound to it, and the queue's dead-letter queue."""
+    await broker.declare_exchange(topology.tasks())
+    queue = topology.task_queue(task_type)
+    declared = await broker.declare_queue(queue)
+    await declared.bind(topology.tasks_exchange, routing_key=task_type)
+    await declare_dead_letter_queues(broker, topology, [f"tasks.{task_type}"])
 
 
 async def bind_queue(broker: RabbitBroker, queue: RabbitQueue, exchange: str, routing_keys: list[str]) -> None:

@@ -65,7 +65,7 @@ def build_worker(
         sessionmaker=sessionmaker,
         model=outbox.model,
         broker=broker,
-        exchange=topology.events(),
+        topology=topology,
         database_url=settings.database_url,
         batch_size=settings.relay_batch_size,
         poll_seconds=settings.relay_poll_seconds,
