@@ -27,4 +27,5 @@ class AnalysisSettings(ServiceSettings):
     lease_seconds: float = Field(default=60.0, gt=0)
     sweep_seconds: float = Field(default=10.0, gt=0)
     max_attempts: int = Field(default=3, ge=1)  # claims of one task before a lost worker fails it
+    requeue_stale_seconds: float = Field(default=300.0, gt=0)  # QUEUED this long unclaimed: wake-up sent again
     schedule_poll_seconds: float = Field(default=5.0, gt=0)

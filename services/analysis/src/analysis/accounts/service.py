@@ -112,20 +112,23 @@ class AccountService:
             ref = parse_channel_url(changes["channel_url"])
             changes["channel_url"] = ref.url
             if ref.key != account.channel_key:
-                account.channel_key = ref.key
-                account.account_id = ref.value if ref.kind == "channel" else None  # resolved again by the next crawl
-        for name, value in changes.items():
-            setattr(account, name, value)
+                other = await AccountRepository.from_session(session).get_by_channel(ref.key)
+                if other is not None and other.id != account.id:
+                    raise Conflict(f"Account already exists for this channel: {other.id}", data={"id": other.id})
+                changes["channel_key"] = ref.key
+                changes["account_id"] = ref.value if ref.kind == "channel" else None  # resolved by the next crawl
         if any(name in changes for name in SCHEDULE_FIELDS):
-            account.next_crawl_at = self._next_crawl(
-                account.is_scheduled, account.schedule_interval, account.cron_string
+            scheduled = {name: changes.get(name, getattr(account, name)) for name in SCHEDULE_FIELDS}
+            changes["next_crawl_at"] = self._next_crawl(
+                scheduled["is_scheduled"], scheduled["schedule_interval"], scheduled["cron_string"]
             )
-        account.updated_at = utcnow()
         try:
             async with session.begin_nested():
-                await session.flush()
-        except IntegrityError as exc:
-            raise Conflict(f"Another account already watches {account.channel_url}") from exc
+                for name, value in changes.items():
+                    setattr(account, name, value)
+                account.updated_at = utcnow()
+        except IntegrityError as exc:  # lost a race with another add or update of the same channel
+            raise Conflict(f"Another account already watches {changes.get('channel_url')}") from exc
         return account
 
     async def delete(self, session: AsyncSession, account_id: str, *, force: bool) -> int:
