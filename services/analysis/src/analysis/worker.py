@@ -18,7 +18,7 @@ from analysis.execution.sweeper import sweep_once
 from analysis.models import ProcessedMessage
 from analysis.settings import AnalysisSettings
 from analysis.tasks.states import TASK_TYPES
-from analysis.tasks.wakeup import routing_key
+from analysis.tasks.wakeup import TaskWakeup, routing_key
 from common.pgnotify import wait_for
 from common.worker import WorkerContext, build_worker, main
 
@@ -48,12 +48,12 @@ def create_worker(settings: AnalysisSettings | None = None, *, amqp_url: str | N
     return context
 
 
-def _consumer(runner: TaskRunner, task_type: str) -> Callable[[dict[str, Any]], Awaitable[None]]:
-    async def wake(body: dict[str, Any]) -> None:
-        await runner.on_wakeup(body)
+def _consumer(runner: TaskRunner, task_type: str) -> Callable[[TaskWakeup], Awaitable[None]]:
+    async def wake(body: TaskWakeup) -> None:
+        await runner.on_wakeup(body.model_dump())
 
     wake.__name__ = f"run_{task_type.lower()}"
-    wake.__doc__ = f"Wake-up of a {task_type} monitoring task: {{task_id, task_type}}."
+    wake.__doc__ = f"Wake-up of a {task_type} monitoring task: claim the row, run it (the row is the truth)."
     return wake
 
 

@@ -8,12 +8,20 @@ transport can be swapped.
 
 from __future__ import annotations
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analysis.events import outbox
 from analysis.models import MonitoringTask
 from analysis.tasks.states import amqp_priority
 from common.ids import new_id
+
+
+class TaskWakeup(BaseModel):
+    """The body of a wake-up: which task to claim."""
+
+    task_id: str
+    task_type: str
 
 
 def routing_key(task_type: str) -> str:
@@ -25,7 +33,7 @@ async def send_wakeup(session: AsyncSession, task: MonitoringTask) -> None:
     await outbox.add_command(
         session,
         routing_key(task.task_type),
-        {"task_id": task.id, "task_type": task.task_type},
+        TaskWakeup(task_id=task.id, task_type=task.task_type).model_dump(),
         priority=amqp_priority(task.priority),
         message_id=new_id(),
     )
