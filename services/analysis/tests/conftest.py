@@ -69,8 +69,8 @@ async def start_worker(settings) -> AsyncIterator[Callable[..., Awaitable[Any]]]
 
     started: list[tuple[Any, asyncio.Task[None]]] = []
 
-    async def start(**overrides: Any) -> Any:
-        context = create_worker(settings.model_copy(update=overrides))
+    async def start(task_handlers: dict[str, Any] | None = None, **overrides: Any) -> Any:
+        context = create_worker(settings.model_copy(update=overrides), task_handlers=task_handlers)
         started.append((context, asyncio.create_task(run_worker(context, on_started=on_started))))
         return context
 

@@ -24,3 +24,24 @@ async def wait_for_task(
     task = await poll(finished, timeout=timeout, interval=0.1)
     assert task, f"task {task_id} did not reach {statuses}"
     return task
+
+
+async def seed_video(sessionmaker: Any, account_id: str, video_id: str) -> str:
+    """A video row as a crawl would have stored it (for tests of the task endpoints without a worker)."""
+    from analysis.models import TargetVideo
+    from common.ids import new_id
+
+    async with sessionmaker() as session, session.begin():
+        video = TargetVideo(id=new_id(), target_account_id=account_id, video_id=video_id, title=video_id)
+        session.add(video)
+    return video.id
+
+
+async def set_task(sessionmaker: Any, task_id: str, **values: Any) -> None:
+    """Put a task in a state only a worker reaches (PROCESSING, an expired lease...)."""
+    from sqlalchemy import update
+
+    from analysis.models import MonitoringTask
+
+    async with sessionmaker() as session, session.begin():
+        await session.execute(update(MonitoringTask).where(MonitoringTask.id == task_id).values(**values))

@@ -9,9 +9,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from faststream import AckPolicy
+from faststream.rabbit import Channel
 
 from analysis.events import outbox
-from analysis.execution.registry import handlers
+from analysis.execution.registry import Handler, handlers
 from analysis.execution.runner import TaskRunner
 from analysis.execution.scheduler import schedule_once
 from analysis.execution.sweeper import sweep_once
@@ -27,7 +28,13 @@ logger = logging.getLogger(__name__)
 RUNNERS: dict[int, TaskRunner] = {}  # id(context) -> its runner
 
 
-def create_worker(settings: AnalysisSettings | None = None, *, amqp_url: str | None = None) -> WorkerContext:
+def create_worker(
+    settings: AnalysisSettings | None = None,
+    *,
+    amqp_url: str | None = None,
+    task_handlers: dict[str, Handler] | None = None,
+) -> WorkerContext:
+    """``task_handlers`` replaces the registry (tests plug in controllable handlers)."""
     settings = settings or AnalysisSettings()
     context = build_worker(
         name="analysis",
@@ -36,14 +43,19 @@ def create_worker(settings: AnalysisSettings | None = None, *, amqp_url: str | N
         inbox_model=ProcessedMessage,
         amqp_url=amqp_url,
     )
-    runner = TaskRunner(sessionmaker=context.sessionmaker, settings=settings, handlers=handlers())
+    runner = TaskRunner(sessionmaker=context.sessionmaker, settings=settings, handlers=task_handlers or handlers())
     RUNNERS[id(context)] = runner
     for task_type in TASK_TYPES:
         queue = context.topology.task_queue(routing_key(task_type))
         # Acknowledged once the task is claimed or dropped; an error (database away) rejects the wake-up to the
-        # queue's dead letters, and the sweeper sends a new one for the still-QUEUED row.
+        # queue's dead letters, and the sweeper sends a new one for the still-QUEUED row. Prefetch 1: a wake-up
+        # waiting for a free slot holds back only itself, the rest stay in the queue in priority order.
         context.broker.subscriber(
-            queue, context.topology.tasks(), ack_policy=AckPolicy.REJECT_ON_ERROR, title=queue.name
+            queue,
+            context.topology.tasks(),
+            channel=Channel(prefetch_count=1),
+            ack_policy=AckPolicy.REJECT_ON_ERROR,
+            title=queue.name,
         )(_consumer(runner, task_type))
     return context
 
