@@ -4,8 +4,11 @@ here with loopback media URLs so nothing can reach the internet."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def channel_id_for(handle: str) -> str:
@@ -22,8 +25,8 @@ def video_entry(video_id: str, *, views: int, likes: int = 10, comments: int = 2
         "webpage_url": f"https://www.youtube.com/watch?v={video_id}",
         "thumbnail": f"http://127.0.0.1:9/thumbs/{video_id}.jpg",
         "duration": 42,
-        "upload_date": f"202611{day:02d}",
-        "timestamp": 1_793_577_600 + day * 86_400,
+        "upload_date": (EPOCH + timedelta(days=day)).strftime("%Y%m%d"),
+        "timestamp": int((EPOCH + timedelta(days=day)).timestamp()),
         "categories": ["Education"],
         "language": "en",
         "view_count": views,

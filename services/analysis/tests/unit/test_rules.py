@@ -194,3 +194,29 @@ def test_replay_file_lookup_order(tmp_path: Path):
     assert find_replay_file(tmp_path, target).name == "UCabcdefghijklmnopqrstuv.info.json"
     with pytest.raises(CrawlError, match=r"looked for other\.info\.json"):
         find_replay_file(tmp_path, CrawlTarget("https://www.youtube.com/@other", None, ("other",)))
+
+
+def test_a_malformed_replay_file_fails_readably(tmp_path: Path):
+    import json
+
+    from analysis.crawl.fetch import CrawlTarget, fetch_channel
+
+    info = {"_type": "playlist", "id": "UCx", "extractor": "youtube:tab", "extractor_key": "YoutubeTab"}
+    (tmp_path / "broken.info.json").write_text(json.dumps({**info, "webpage_url": "x", "entries": [{"id": 1}]}))
+    (tmp_path / "notjson.info.json").write_text("{")
+    with pytest.raises(CrawlError, match="^yt-dlp"):
+        fetch_channel(
+            CrawlTarget("https://www.youtube.com/@broken", None, ("broken",)),
+            video_limit=5,
+            crawl_videos=True,
+            socket_timeout=1,
+            replay_dir=tmp_path,
+        )
+    with pytest.raises(CrawlError, match="not readable JSON"):
+        fetch_channel(
+            CrawlTarget("https://www.youtube.com/@notjson", None, ("notjson",)),
+            video_limit=5,
+            crawl_videos=True,
+            socket_timeout=1,
+            replay_dir=tmp_path,
+        )

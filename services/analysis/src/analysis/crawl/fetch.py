@@ -9,6 +9,7 @@ later downloads use the URLs the file names.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from typing import Any
 import yt_dlp
 from yt_dlp.utils import DownloadError, ExtractorError
 
+YT_DLP_LOGGER = logging.getLogger("yt_dlp")
 RATE_LIMIT_MARKERS = ("http error 429", "too many requests", "rate-limit", "rate limit", "confirm you're not a bot")
 MAX_TEXT = 20_000
 
@@ -186,6 +188,7 @@ def ydl_params(*, video_limit: int, crawl_videos: bool, socket_timeout: float) -
         "retries": 0,  # our own retry loop backs off and tells rate limiting apart
         "extractor_retries": 0,
         "lazy_playlist": False,
+        "logger": YT_DLP_LOGGER,  # its messages go through the service's logging, not to stderr
     }
     if crawl_videos and video_limit > 0:
         params["playlistend"] = video_limit
@@ -228,6 +231,10 @@ def fetch_channel(
                 info = ydl.extract_info(target.videos_url, download=False)
     except (DownloadError, ExtractorError) as exc:
         raise classify(exc) from None
+    except CrawlError:
+        raise
+    except Exception as exc:  # a malformed info dict (replay file) or a yt-dlp bug: readable, not a crash
+        raise CrawlError(f"yt-dlp could not process the channel: {type(exc).__name__}: {exc}"[:1000]) from None
     if not isinstance(info, dict):
         raise CrawlError("yt-dlp returned nothing for this channel")
     entries = (info.get("entries") or []) if crawl_videos else []
