@@ -204,7 +204,7 @@ def test_a_malformed_replay_file_fails_readably(tmp_path: Path):
     info = {"_type": "playlist", "id": "UCx", "extractor": "youtube:tab", "extractor_key": "YoutubeTab"}
     (tmp_path / "broken.info.json").write_text(json.dumps({**info, "webpage_url": "x", "entries": [{"id": 1}]}))
     (tmp_path / "notjson.info.json").write_text("{")
-    with pytest.raises(CrawlError, match="^yt-dlp"):
+    with pytest.raises(CrawlError, match=r"^yt-dlp"):
         fetch_channel(
             CrawlTarget("https://www.youtube.com/@broken", None, ("broken",)),
             video_limit=5,
