@@ -210,3 +210,58 @@ async def _lease(sessionmaker, task_id: str) -> datetime:
 
     async with sessionmaker() as session:
         return (await session.get(MonitoringTask, task_id)).lease_expires_at
+
+
+class TestWorkerKilled:
+    async def test_a_worker_killed_mid_crawl_leaves_a_task_another_worker_completes(
+        self, client, database_url, replay, start_worker
+    ):
+        """A real worker process is SIGKILLed while it crawls: its lease lapses, another worker's sweeper re-queues
+        the task, and the crawl completes there."""
+        import os
+        import signal
+        import sys
+
+        from common import testing
+
+        replay.write("killed", video_count=1000)  # a crawl long enough (seconds) to be caught in the middle
+        env = {
+            **os.environ,
+            **testing.suite_env(),
+            "ANALYSIS_DATABASE_URL": database_url,
+            "ANALYSIS_REPLAY_DIR": str(replay.directory),
+            "ANALYSIS_LEASE_SECONDS": "2",
+            "ANALYSIS_SCHEDULE_POLL_SECONDS": "60",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "analysis.worker",
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            await quick_add(client, "killed", video_limit=1000)
+            [task] = await tasks_of(client)
+
+            async def crawling() -> dict | None:
+                current = await status_of(client, task["id"])
+                progress = current["progress"] or {}
+                return current if current["status"] == "PROCESSING" and progress.get("videos_seen") else None
+
+            caught = await poll(crawling, timeout=60, interval=0.05)
+            assert caught, "the crawl finished or never started before it could be interrupted"
+            assert 0 < caught["progress"]["videos_seen"] < 1000
+            process.send_signal(signal.SIGKILL)
+            await asyncio.wait_for(process.wait(), 10)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await asyncio.wait_for(process.wait(), 10)
+
+        assert (await status_of(client, task["id"]))["status"] == "PROCESSING"  # the dead worker's claim remains
+        await start_worker()
+        done = await wait_for_task(client, task["id"], timeout=90)
+        assert done["status"] == "COMPLETED", done["error_message"]
+        assert done["attempts"] == 2 and done["progress"] == {"videos_seen": 1000, "video_limit": 1000}
