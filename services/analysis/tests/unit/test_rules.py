@@ -12,6 +12,7 @@ from analysis.growth import VIDEO_GROWTH_FIELDS, engagement_rate, growth
 from analysis.schedules import check_cron, next_run
 from analysis.tasks.states import amqp_priority, check_client_transition, normalise
 from common.errors import BadRequest
+from common.testing import poll
 
 
 class TestChannelUrls:
@@ -183,6 +184,31 @@ class TestRetryPolicy:
         monkeypatch.setattr("analysis.crawl.handler.fetch_channel", hang)
         with pytest.raises(TaskFailed, match="timed out"):
             await self.run(self.context(crawl_timeout_seconds=0.05))
+
+    async def test_a_cancelled_crawl_stops_its_yt_dlp_thread(self, monkeypatch):
+        import asyncio
+        import threading
+        import time
+
+        stopped = threading.Event()
+
+        def endless(target, *, on_video, **kwargs):
+            seen = 0
+            try:
+                while True:
+                    seen += 1
+                    on_video(seen)
+                    time.sleep(0.01)
+            except CrawlError:
+                stopped.set()
+                raise
+
+        monkeypatch.setattr("analysis.crawl.handler.fetch_channel", endless)
+        context = self.context()
+        crawl = asyncio.create_task(self.run(context))
+        assert await poll(lambda: asyncio.sleep(0, (context.progress or {}).get("videos_seen")), timeout=10)
+        crawl.cancel()
+        assert await asyncio.to_thread(stopped.wait, 10)
 
 
 def test_replay_file_lookup_order(tmp_path: Path):

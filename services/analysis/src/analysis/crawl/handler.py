@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from analysis.accounts.repository import AccountRepository
@@ -43,10 +45,32 @@ async def fetch_with_retries(
     ``rate_limit_max_wait_seconds`` in total instead of failing. Each try is bounded by ``crawl_timeout_seconds``."""
     settings: AnalysisSettings = context.settings
     loop = asyncio.get_running_loop()
+    # yt-dlp's thread cannot be cancelled from outside: when the crawl is cancelled or times out, this flag makes
+    # it stop at its next video instead of running on and holding a thread.
+    abandoned = threading.Event()
 
     def on_video(seen: int) -> None:
+        if abandoned.is_set():
+            raise CrawlError("Crawl abandoned (cancelled or timed out)")
         loop.call_soon_threadsafe(lambda: context.report_progress(videos_seen=seen, video_limit=video_limit))
 
+    try:
+        return await _fetch_loop(
+            context, target, settings, on_video, video_limit=video_limit, crawl_videos=crawl_videos
+        )
+    finally:
+        abandoned.set()
+
+
+async def _fetch_loop(
+    context: TaskContext,
+    target: CrawlTarget,
+    settings: AnalysisSettings,
+    on_video: Callable[[int], None],
+    *,
+    video_limit: int,
+    crawl_videos: bool,
+) -> ChannelData:
     failures, waited = 0, 0.0
     rate_delay = settings.rate_limit_backoff_seconds
     while True:
@@ -69,7 +93,7 @@ async def fetch_with_retries(
             if waited + rate_delay > settings.rate_limit_max_wait_seconds:
                 raise TaskFailed(f"{exc} (gave up after waiting {waited:.0f}s)") from None
             logger.warning("crawl of %s rate limited; waiting %.0fs", target.channel_url, rate_delay)
-            context.report_progress(rate_limited_until_s=rate_delay)
+            context.report_progress(rate_limit_waited_s=waited + rate_delay)
             await asyncio.sleep(rate_delay)
             waited += rate_delay
             rate_delay *= 2
