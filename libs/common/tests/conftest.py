@@ -17,6 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from common import testing
 from common.db import new_metadata
 from common.migrations import create_notify_trigger
+from common.n8n import WorkflowRunMixin
 from common.outbox import NOTIFY_CHANNEL, InboxMixin, OutboxMixin
 
 testing.apply_suite_env()
@@ -31,6 +32,10 @@ class OutboxMessage(OutboxMixin, Base):
 
 
 class ProcessedMessage(InboxMixin, Base):
+    pass
+
+
+class WorkflowRun(WorkflowRunMixin, Base):
     pass
 
 

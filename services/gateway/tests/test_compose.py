@@ -23,6 +23,7 @@ REQUIRED_ENV = {
     "SUITE_API_KEYS": "test-key",
     "SUITE_WORKER_KEYS": "test-worker-key",
     "SUITE_WEBHOOK_TOKEN": "test-token",
+    "PRODUCTION_CREDENTIALS_KEY": "test-fernet-key",
 }
 
 
@@ -75,6 +76,20 @@ def test_compose_refuses_to_run_without_the_suite_secrets(tmp_path):
     assert "SUITE_API_KEYS" in result.stderr
 
 
+def test_compose_refuses_to_run_without_a_credentials_key(tmp_path):
+    env = {**_env_without_suite_secrets(), **REQUIRED_ENV}
+    del env["PRODUCTION_CREDENTIALS_KEY"]
+    result = _run_compose(tmp_path, "config", "-q", env=env)
+    assert result.returncode != 0
+    assert "PRODUCTION_CREDENTIALS_KEY" in result.stderr
+
+
+def test_compose_defaults_to_production_so_development_fallbacks_are_refused(compose):
+    environment = compose["services"]["production"]["environment"]
+    assert environment["SUITE_ENVIRONMENT"] == "${SUITE_ENVIRONMENT:-production}"
+    assert environment["PRODUCTION_CREDENTIALS_KEY"].startswith("${PRODUCTION_CREDENTIALS_KEY:?")
+
+
 def test_every_routed_service_has_a_migration_job_an_app_and_a_worker(compose):
     services = compose["services"]
     routed = {route.service for route in ROUTE_TABLE}
@@ -97,6 +112,9 @@ def test_every_routed_service_has_a_migration_job_an_app_and_a_worker(compose):
         for container in (app, worker):
             assert container["depends_on"][f"{name}-migrate"] == {"condition": "service_completed_successfully"}
             assert container["depends_on"]["rabbitmq"] == {"condition": "service_healthy"}
+            # No publisher starts before every consumer queue is declared.
+            assert container["depends_on"]["broker-topology"] == {"condition": "service_completed_successfully"}
+        assert f"python -m {name}.worker --declare-topology" in services["broker-topology"]["command"][-1]
 
         # The job migrates the database the app and its worker use.
         url_key = f"{name.upper()}_DATABASE_URL"

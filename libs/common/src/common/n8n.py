@@ -266,6 +266,8 @@ class N8nDispatcher:
             )
         except httpx.HTTPError as exc:
             return f"n8n unreachable: {type(exc).__name__}: {exc}"
+        except Exception as exc:  # e.g. httpx.InvalidURL (not an HTTPError): a failed attempt all the same
+            return f"trigger could not be sent: {type(exc).__name__}: {exc}"
         if response.status_code >= 400:
             return f"n8n answered HTTP {response.status_code}: {response.text[:300]}"
         return None

@@ -65,7 +65,8 @@ class Suite:
         return env
 
     def prepare(self) -> None:
-        """Create missing databases and migrate each to head (a one-shot step, never inside app start-up)."""
+        """Create missing databases, migrate each to head and declare the broker topology (one-shot steps, never
+        inside app start-up): consumer queues exist before any publisher starts, so no event goes unrouted."""
         for url in self.database_urls().values():
             asyncio.run(ensure_database(url))
         env = self.process_env()
@@ -83,6 +84,10 @@ class Suite:
                 cwd=ROOT,
                 env=env,
                 check=True,
+            )
+        for name in SERVICES_WITH_WORKERS:
+            subprocess.run(
+                [sys.executable, "-m", f"{name}.worker", "--declare-topology"], cwd=ROOT, env=env, check=True
             )
 
     def commands(self) -> dict[str, list[str]]:

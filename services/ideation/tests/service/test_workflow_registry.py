@@ -36,6 +36,12 @@ class TestCreateAndRead:
         bad_url = {"name": "x", "workflow_type": "execution", "n8n_webhook_url": "not a url"}
         assert_envelope_error(await client.post("/api/workflow-registry", json=bad_url), 422)
 
+    async def test_urls_the_http_client_cannot_parse_are_422(self, client):
+        # The old pattern accepted these; the dispatcher then failed on every attempt.
+        for url in ("http://n8n:5678x/webhook/suite", "http://[::1/webhook", "ftp://n8n/webhook", "http:///path"):
+            body = {"name": "x", "workflow_type": "execution", "n8n_webhook_url": url}
+            assert_envelope_error(await client.post("/api/workflow-registry", json=body), 422)
+
     async def test_unknown_id_is_404(self, client):
         body = assert_envelope_error(await client.get("/api/workflow-registry/nope"), 404)
         assert body["msg"] == "Workflow nope not found"

@@ -1,10 +1,14 @@
-"""A loopback TCP proxy a test can open and close, to make a real server (RabbitMQ) unreachable on demand."""
+"""Loopback TCP proxies a test can open and close, to make a real server (RabbitMQ, PostgreSQL) unreachable or
+failing on demand."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import socket
+import struct
+
+SSL_REQUEST_CODE = 80877103
 
 
 def free_port() -> int:
@@ -65,3 +69,39 @@ class TcpProxy:
             with contextlib.suppress(Exception):
                 writer.close()
             self._writers.discard(writer)
+
+
+class PostgresProxy(TcpProxy):
+    """A proxy in front of a real PostgreSQL that can answer new connections with a FATAL error instead, as a
+    server that is starting up (``57P03``), shutting down (``57P01``) or out of connection slots (``53300``) does."""
+
+    def __init__(self, target_host: str, target_port: int, *, port: int | None = None) -> None:
+        super().__init__(target_host, target_port, port=port)
+        self.failing_with: tuple[str, str] | None = None  # (SQLSTATE, message) while set
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.failing_with is None:
+            await super()._accept(reader, writer)
+            return
+        sqlstate, message = self.failing_with
+        self.refused += 1
+        try:
+            length, code = struct.unpack("!ii", await reader.readexactly(8))
+            if code == SSL_REQUEST_CODE:
+                writer.write(b"N")  # no TLS here; the client then sends its startup message
+                await writer.drain()
+                length = struct.unpack("!i", await reader.readexactly(4))[0]
+                await reader.readexactly(length - 4)
+            else:
+                await reader.readexactly(length - 8)
+            fields = b"".join(
+                kind + value.encode() + b"\0"
+                for kind, value in ((b"S", "FATAL"), (b"V", "FATAL"), (b"C", sqlstate), (b"M", message))
+            )
+            body = fields + b"\0"
+            writer.write(b"E" + struct.pack("!i", len(body) + 4) + body)
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
