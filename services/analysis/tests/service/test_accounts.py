@@ -227,3 +227,24 @@ class TestTriggerCrawl:
         new = ok_data(await client.get(f"/api/analysis/tasks/{results[two['id']]['task_id']}"))
         assert new["parameters"] == {"crawl_videos": False, "video_limit": 50}
         assert_envelope_error(await client.post(f"{ACCOUNTS}/batch-trigger-crawl", json={"account_ids": []}), 422)
+
+
+class TestHostileInput:
+    async def test_unstorable_and_oversized_values_are_4xx_not_500(self, client):
+        account = await quick_add(client)
+        attempts = [
+            client.post(f"{ACCOUNTS}/quick-add", json={"channel_url": "https://www.youtube.com/@nul\u0000x"}),
+            client.post(
+                f"{ACCOUNTS}/quick-add", json={"channel_url": "https://www.youtube.com/@ok1", "category": "a\u0000"}
+            ),
+            client.put(f"{ACCOUNTS}/{account['id']}", json={"description": "x\u0000y"}),
+            client.put(f"{ACCOUNTS}/{account['id']}", json={"subscriber_count": 2**70}),
+            client.get(ACCOUNTS, params={"q": "a\u0000b"}),
+            client.get(f"{ACCOUNTS}/a%00b"),
+            client.get("/api/analysis/tasks", params={"account_id": "x" * 500}),
+            client.post("/api/analysis/tasks/batch-delete", json={"task_ids": ["x"] * 1001}),
+            client.post("/api/analysis/videos/trigger-download", json={"video_ids": ["v"], "priority": 10**12}),
+        ]
+        for response in await asyncio.gather(*attempts):
+            assert 400 <= response.status_code < 500, (response.request.url, response.text)
+            assert set(response.json()) == {"code", "msg", "data"}
