@@ -248,3 +248,14 @@ class TestHostileInput:
         for response in await asyncio.gather(*attempts):
             assert 400 <= response.status_code < 500, (response.request.url, response.text)
             assert set(response.json()) == {"code", "msg", "data"}
+
+
+async def test_concurrent_triggers_make_one_active_crawl(client):
+    account = await quick_add(client)
+    [first] = await tasks_of(client)
+    ok_data(await client.put(f"/api/analysis/tasks/{first['id']}", json={"status": "CANCELLED"}))
+    responses = await asyncio.gather(
+        *(client.post(f"{ACCOUNTS}/{account['id']}/trigger-crawl", json={}) for _ in range(10))
+    )
+    assert len({ok_data(response)["id"] for response in responses}) == 1
+    assert len(await tasks_of(client, status="QUEUED")) == 1

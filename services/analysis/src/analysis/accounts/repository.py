@@ -4,7 +4,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from analysis.models import AccountSnapshot, TargetAccount
+from analysis.models import AccountSnapshot, TargetAccount, TargetVideo
 from common.envelope import PageParams
 from common.repository import Repository
 
@@ -109,8 +109,6 @@ class AccountSnapshotRepository(Repository[AccountSnapshot]):
 
 async def soft_delete_account_rows(repository: AccountRepository, account: TargetAccount, *, now: Any) -> None:
     """The account and its videos leave every list together."""
-    from analysis.models import TargetVideo
-
     account.deleted_at = now
     account.is_scheduled = False
     account.next_crawl_at = None

@@ -3,6 +3,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from analysis.growth import ACCOUNT_GROWTH_FIELDS, growth
 from analysis.schedules import check_cron
 
 MAX_VIDEO_LIMIT = 1000
@@ -131,8 +132,6 @@ class BatchCrawlResponse(BaseModel):
 
 def account_view(account: Any, snapshots: list[Any]) -> dict[str, Any]:
     """The account as the API shows it: its fields, its snapshots newest first and the growth of the last two."""
-    from analysis.growth import ACCOUNT_GROWTH_FIELDS, growth
-
     data = TargetAccount.model_validate(account).model_dump(mode="json", exclude={"snapshots", "latest_snapshot"})
     rendered = [AccountSnapshot.model_validate(s).model_dump(mode="json") for s in snapshots]
     data["snapshots"] = rendered

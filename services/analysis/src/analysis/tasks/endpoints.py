@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Query
 from analysis.tasks.schemas import BatchDeleteRequest, MonitoringTask, MonitoringTaskUpdate
 from analysis.tasks.service import task_service
 from analysis.tasks.states import STATUSES, TASK_TYPES, normalise
+from analysis.videos.service import video_service
 from common.db import SessionDep
 from common.envelope import Envelope, Page, PageParams, dump, dump_page, ok, page_params
 from common.errors import UnprocessableEntity
@@ -40,8 +41,6 @@ class TaskFilters:
 async def list_tasks(session: SessionDep, page: ListPage, filters: Annotated[TaskFilters, Depends()]) -> dict[str, Any]:
     video_id = filters.video_id
     if video_id is not None:
-        from analysis.videos.service import video_service
-
         video_id = await video_service.resolve_id(session, video_id) or video_id
     rows, total = await task_service.list(
         session,

@@ -3,6 +3,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from analysis.growth import VIDEO_GROWTH_FIELDS, engagement_rate, growth
+
 VideoSort = Literal["published_at", "views_count", "date_desc", "views_desc"]
 
 
@@ -64,8 +66,6 @@ class TriggerDownloadRequest(BaseModel):
 
 
 def video_view(video: Any, snapshots: list[Any]) -> dict[str, Any]:
-    from analysis.growth import VIDEO_GROWTH_FIELDS, engagement_rate, growth
-
     data = TargetVideo.model_validate(video).model_dump(mode="json", exclude={"snapshots", "latest_snapshot"})
     rendered = [VideoSnapshot.model_validate(s).model_dump(mode="json") for s in snapshots]
     latest = snapshots[0] if snapshots else None
