@@ -1,7 +1,7 @@
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from analysis.models import AccountSnapshot, TargetAccount, TargetVideo
@@ -23,7 +23,8 @@ class AccountRepository(Repository[TargetAccount]):
         statement = (
             insert(TargetAccount)
             .values(**values)
-            .on_conflict_do_nothing(index_elements=["channel_key"], index_where=text("deleted_at IS NULL"))
+            # Any unique index: the live channel key, or the live channel id of a /channel/UC... URL.
+            .on_conflict_do_nothing()
             .returning(TargetAccount)
         )
         return (await self.session.scalars(statement)).one_or_none()
