@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analysis.crawl.fetch import ChannelData
@@ -60,7 +61,10 @@ async def store_crawl(session: AsyncSession, account_id: str, channel: ChannelDa
     account.uploads_playlist_id = channel.uploads_playlist_id
     account.last_crawled_at = now
     account.updated_at = now
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:  # another account's crawl resolved the same channel at the same moment
+        raise TaskFailed(f"Channel {channel.channel_id} is already watched by another account") from None
 
     await session.execute(
         insert(AccountSnapshot).values(
