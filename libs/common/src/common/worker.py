@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from faststream.rabbit import RabbitBroker
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from common.broker import Topology, declare_events_exchange, make_broker
+from common.broker import Topology, declare_events_exchange, declare_task_queue, make_broker
 from common.consumers import EventConsumers
 from common.db import create_engine, create_sessionmaker
 from common.events import EventEnvelope
@@ -38,6 +38,8 @@ class WorkerContext:
     consumers: EventConsumers
     relay: OutboxRelay
     pruner: MessagingPruner
+    # Task types whose queues (tasks.<type>) this worker consumes: declared by the topology step as well.
+    task_queues: list[str] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -130,6 +132,8 @@ async def declare_topology(context: WorkerContext) -> None:
     try:
         await declare_events_exchange(context.broker, context.topology)
         await context.consumers.declare()
+        for task_type in context.task_queues:
+            await declare_task_queue(context.broker, context.topology, task_type)
     finally:
         await context.broker.stop()
         await context.sessionmaker.kw["bind"].dispose()

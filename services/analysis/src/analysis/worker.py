@@ -46,6 +46,7 @@ def create_worker(
     runner = TaskRunner(sessionmaker=context.sessionmaker, settings=settings, handlers=task_handlers or handlers())
     RUNNERS[id(context)] = runner
     for task_type in TASK_TYPES:
+        context.task_queues.append(routing_key(task_type))
         queue = context.topology.task_queue(routing_key(task_type))
         # Acknowledged once the task is claimed or dropped; an error (database away) rejects the wake-up to the
         # queue's dead letters, and the sweeper sends a new one for the still-QUEUED row. Prefetch 1: a wake-up
