@@ -1,0 +1,197 @@
+"""A streaming shot-boundary detector over per-frame features.
+
+Frames are pushed in order; decisions about frame t are taken once frames up to t + W have arrived (W is about one
+second), so the detector holds a bounded window of small frames whatever the video's length.
+
+Hard cuts: the motion-compensated distance between consecutive frames (see `Comparator`) jumps well above its
+local median. A jump is dropped when, within `flash_frames`, the picture comes back to what it was before and the
+frames in between were brighter: a camera flash or a strobe, not a cut.
+
+Gradual transitions (fades through black, dissolves): a cross-fade of two unrelated pictures lowers the contrast
+(the luma standard deviation) of the frames in the middle, down to nothing for a fade through black. A dip in the
+contrast curve, between a frame before and a frame after that show different pictures, and whose middle frame is
+a blend of those two (or flat and dark), is a transition; the cut is put where the blend's weight passes from the
+outgoing to the incoming picture, the middle of the transition.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+
+from analysis.scenes.features import Comparator, Frame, blend_weights
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    window_s: float = 1.0  # context on each side of a frame; also the longest half-transition found
+    cut_threshold: float = 0.45  # distance (0 same picture, ~1 unrelated) a hard cut needs at least
+    cut_margin: float = 0.3  # ... and by how much it must exceed the local median distance
+    flash_frames: int = 6  # the longest flash (frames) that is recognised as one
+    flash_brightness: float = 10.0  # mean luma rise (0-255) of flash frames over the frame before
+    same_threshold: float = 0.35  # distance under which two frames show the same picture
+    dip_ratio: float = 0.8  # contrast at a gradual transition's middle vs the highest on each side
+    gradual_threshold: float = 0.5  # distance between the pictures before and after a gradual transition
+    blend_r2: float = 0.6  # how well the middle frame must be explained as a blend of those two
+    dark_mean: float = 60.0  # a flat frame darker than this (0-255) is a fade's black, brighter a flash
+
+    def window(self, fps: float) -> int:
+        return max(8, min(90, round(fps * self.window_s)))
+
+
+class ShotDetector:
+    def __init__(self, fps: float, width: int, height: int, config: DetectorConfig | None = None) -> None:
+        self.config = config or DetectorConfig()
+        self.w = self.config.window(fps)
+        self.k = min(self.config.flash_frames, self.w)
+        self.runcap = 2 * self.w  # the longest contrast dip (frames) treated as one transition
+        # Frames kept: a dip's run plus W before it and 2W after (its right side, then the hard-cut lag).
+        self.capacity = self.runcap + 3 * self.w + 2
+        self.compare = Comparator(width, height)
+        self.buf: dict[int, Frame] = {}
+        self.head = -1
+        self.hard: list[int] = []
+        self.gradual: list[int] = []
+        self.times: dict[int, float] = {}
+        self._suppressed: set[int] = set()
+        self._run: list[int] | None = None
+        self._pending: list[tuple[int, int]] = []
+        self._decided_hard = 0  # hard cuts are decided for frames < this
+        self._dip_next = 0
+        self.max_buffered = 0
+
+    # -- input ---------------------------------------------------------------------------------------------------
+
+    def push(self, frame: Frame) -> None:
+        prev = self.buf.get(frame.index - 1)
+        if prev is not None:
+            frame.d = self.compare.distance(prev, frame)
+        self.buf[frame.index] = frame
+        self.head = frame.index
+        if frame.index == 0:
+            self.times[0] = frame.t
+        self._advance(self.head - self.w)
+        for old in [i for i in self.buf if i < self.head - self.capacity]:
+            del self.buf[old]
+        self.max_buffered = max(self.max_buffered, len(self.buf))
+
+    def finish(self) -> list[int]:
+        """Decides the last frames and returns every cut, in order."""
+        self._advance(self.head)
+        if self._run is not None:
+            self._pending.append(tuple(self._run))
+            self._run = None
+        self._resolve(final=True)
+        cuts = sorted(set(self.hard) | set(self.gradual))
+        kept: list[int] = []
+        for c in cuts:  # one boundary, found by both paths a frame apart, is one cut
+            if kept and c - kept[-1] <= 1 and c in self.gradual:
+                continue
+            kept.append(c)
+        return kept
+
+    def _advance(self, upto: int) -> None:
+        while self._decided_hard <= upto:
+            t = self._decided_hard
+            if t >= 1:
+                self._decide_hard(t)
+            self._dip_step(t)
+            self._decided_hard += 1
+        self._resolve(final=False)
+
+    # -- hard cuts -----------------------------------------------------------------------------------------------
+
+    def _decide_hard(self, t: int) -> None:
+        c = self.config
+        d = self.buf[t].d
+        if math.isnan(d) or d < c.cut_threshold or t in self._suppressed:
+            return
+        around = [
+            self.buf[j].d
+            for j in range(max(1, t - self.w), min(self.head, t + self.w) + 1)
+            if abs(j - t) > 1 and j in self.buf and not math.isnan(self.buf[j].d)
+        ]
+        base = statistics.median(around) if around else 0.0
+        if d - base < c.cut_margin or self._flash_at(t):
+            return
+        self.hard.append(t)
+        self.times[t] = self.buf[t].t
+
+    def _flash_at(self, t: int) -> bool:
+        c = self.config
+        before = self.buf.get(t - 1)
+        if before is None:
+            return False
+        for j in range(1, self.k + 1):
+            after = self.buf.get(t + j)
+            if after is None:
+                break
+            d = self.compare.distance(before, after)
+            if math.isnan(d) or d > c.same_threshold:
+                continue
+            between = [self.buf[i] for i in range(t, t + j)]
+            if min(f.mean for f in between) - before.mean >= c.flash_brightness:
+                self._suppressed.update(range(t + 1, t + j + 1))
+                return True
+        return False
+
+    # -- gradual transitions ------------------------------------------------------------------------------------
+
+    def _dip_step(self, t: int) -> None:
+        f = self.buf.get(t)
+        if f is None:
+            return
+        left = [self.buf[i].std for i in range(max(0, t - self.w), t) if i in self.buf]
+        right = [self.buf[i].std for i in range(t + 1, min(self.head, t + self.w) + 1)]
+        in_dip = bool(left and right) and f.std <= self.config.dip_ratio * min(max(left), max(right))
+        if in_dip:
+            if self._run is None:
+                self._run = [t, t]
+            else:
+                self._run[1] = t
+            if self._run[1] - self._run[0] + 1 >= self.runcap:
+                self._pending.append(tuple(self._run))
+                self._run = None
+        elif self._run is not None:
+            self._pending.append(tuple(self._run))
+            self._run = None
+
+    def _resolve(self, *, final: bool) -> None:
+        still: list[tuple[int, int]] = []
+        for run in self._pending:
+            # Wait until hard cuts are decided past the run's right side, so that a hard cut there wins.
+            if not final and self._decided_hard <= run[1] + self.w:
+                still.append(run)
+                continue
+            cut = self._gradual_cut(*run)
+            if cut is not None:
+                self.gradual.append(cut)
+                self.times[cut] = self.buf[cut].t
+        self._pending = still
+
+    def _gradual_cut(self, start: int, end: int) -> int | None:
+        c = self.config
+        left = [i for i in range(start - self.w, start) if i in self.buf]
+        right = [i for i in range(end + 1, end + self.w + 1) if i in self.buf]
+        if not left or not right:
+            return None
+        lo = max(left, key=lambda i: self.buf[i].std)
+        hi = max(right, key=lambda i: self.buf[i].std)
+        if any(lo < h <= hi for h in self.hard):
+            return None
+        a, b = self.buf[lo], self.buf[hi]
+        d = self.compare.distance(a, b)
+        if math.isnan(d) or d < c.gradual_threshold:
+            return None
+        middle = self.buf[min(range(start, end + 1), key=lambda i: self.buf[i].std)]
+        if middle.flat:
+            if middle.mean > c.dark_mean:
+                return None
+        elif blend_weights(middle, a, b)[2] < c.blend_r2:
+            return None
+        for t in range(lo + 1, hi + 1):
+            wa, wb, _ = blend_weights(self.buf[t], a, b)
+            if wb > max(wa, 0.05):  # a fade's black frame weighs ~0 on both sides
+                return t
+        return None
