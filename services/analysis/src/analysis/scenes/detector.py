@@ -172,14 +172,21 @@ class ShotDetector:
 
     def _gradual_cut(self, start: int, end: int) -> int | None:
         c = self.config
-        left = [i for i in range(start - self.w, start) if i in self.buf]
-        right = [i for i in range(end + 1, end + self.w + 1) if i in self.buf]
+        if any(start < h <= end for h in self.hard):
+            return None
+        # The pictures before and after: the highest-contrast frames within W, not across another (hard) cut.
+        begin = max([start - self.w, *(h for h in self.hard if h <= start)])
+        stop = min([end + self.w + 1, *(h for h in self.hard if h > end)])
+        left = [i for i in range(begin, start) if i in self.buf]
+        right = [i for i in range(end + 1, stop) if i in self.buf]
         if not left or not right:
             return None
-        lo = max(left, key=lambda i: self.buf[i].std)
-        hi = max(right, key=lambda i: self.buf[i].std)
-        if any(lo < h <= hi for h in self.hard):
-            return None
+        # The nearest frames to the dip whose contrast is back near its side's highest: far enough to show
+        # one picture, near enough that the motion since does not hide the blend.
+        top_left = 0.9 * max(self.buf[i].std for i in left)
+        top_right = 0.9 * max(self.buf[i].std for i in right)
+        lo = max(i for i in left if self.buf[i].std >= top_left)
+        hi = min(i for i in right if self.buf[i].std >= top_right)
         a, b = self.buf[lo], self.buf[hi]
         d = self.compare.distance(a, b)
         if math.isnan(d) or d < c.gradual_threshold:
