@@ -58,39 +58,58 @@ def _open(path: str, *, convert: bool, threads: int = 0) -> cv2.VideoCapture:
     return cap
 
 
-def probe(path: str, feature_area: int) -> VideoInfo:
-    cap = _open(path, convert=True)
-    try:
-        ok, bgr = cap.read()
-        if not ok or bgr is None:
+# FFmpeg pixel formats (as OpenCV reports their codec tags) whose first plane is the 8-bit luma at full size:
+# planar and semi-planar 8-bit YUV, full or limited range, and grey.
+LUMA_FORMATS = {b"I420", b"J420", b"Y42B", b"J422", b"444P", b"J444", b"NV12", b"NV21", b"Y800", b"Y41B", b"Y410"}
+
+
+class Video:
+    """An open video, its first frame already read: `probe` and the decoding of frame 0 onwards share it."""
+
+    def __init__(self, path: str, feature_area: int) -> None:
+        cap = _open(path, convert=False)
+        ok, image = cap.read()
+        if not ok or image is None:
+            cap.release()
             raise VideoError(f"{path} has no decodable video frame")
+        tag = int(cap.get(cv2.CAP_PROP_CODEC_PIXEL_FORMAT)).to_bytes(4, "little", signed=False)
+        size = (int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)), int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)))
+        luma_plane = tag in LUMA_FORMATS and image.dtype == np.uint8 and image.shape == size
+        if not luma_plane:  # anything else: let OpenCV convert to BGR
+            cap.release()
+            cap = _open(path, convert=True)
+            ok, image = cap.read()
+            if not ok or image is None:
+                cap.release()
+                raise VideoError(f"{path} has no decodable video frame")
         fps = cap.get(cv2.CAP_PROP_FPS)
-        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        if not (fps and math.isfinite(fps) and fps > 0):
+            fps = 30.0
         start_ms = cap.get(cv2.CAP_PROP_POS_MSEC)
-    finally:
-        cap.release()
-    height, width = bgr.shape[:2]
-    raw = _open(path, convert=False)
-    try:
-        ok, plane = raw.read()
-    finally:
-        raw.release()
-    grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-    luma_plane = bool(ok) and plane is not None and plane.shape == grey.shape and plane.dtype == np.uint8
-    if luma_plane:
-        # A flat first frame has no structure to correlate: then trust a plane whose level matches.
-        if grey.std() < 2 or plane.std() < 2:
-            luma_plane = abs(float(grey.mean()) - float(plane.mean())) < 40
-        else:
-            sample = (grey.ravel()[::7].astype(np.float32), plane.ravel()[::7].astype(np.float32))
-            luma_plane = bool(np.corrcoef(*sample)[0, 1] > 0.98)
-    if not (fps and math.isfinite(fps) and fps > 0):
-        fps = 30.0
-    if not math.isfinite(start_ms):
-        start_ms = 0.0
-    return VideoInfo(
-        width, height, fps, max(0, count), start_ms, luma_plane, small_size(width, height, feature_area)
-    )
+        height, width = image.shape[:2]
+        self.info = VideoInfo(
+            width,
+            height,
+            fps,
+            max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT))),
+            start_ms if math.isfinite(start_ms) else 0.0,
+            luma_plane,
+            small_size(width, height, feature_area),
+        )
+        self._cap: cv2.VideoCapture | None = cap
+        self._first = image
+
+    def take(self) -> tuple[cv2.VideoCapture, np.ndarray]:
+        """Hands the capture (positioned after frame 0) and frame 0 over to a reader, once."""
+        if self._cap is None:
+            raise RuntimeError("the capture was already taken")
+        cap, self._cap = self._cap, None
+        return cap, self._first
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
 
 
 def shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -113,23 +132,33 @@ def read_frames(
     start_s: float | None = None,
     stop_s: float | None = None,
     threads: int = 0,
+    video: Video | None = None,
 ) -> Iterator[tuple[int, float, np.ndarray]]:
     """Yields (index from the first frame read, time in s from the video's first frame, small float32 luma).
 
-    `start_s`: seek there first (the first frame read is the one shown at that time); `stop_s`: stop after the
-    first frame at or past it. `threads`: FFmpeg decoder threads (0: its default).
+    `video`: continue from an open video's frame 0 instead of opening the file again. `start_s`: seek there first
+    (the first frame read is the one shown at that time); `stop_s`: stop after the first frame at or past it.
+    `threads`: FFmpeg decoder threads (0: its default).
     """
-    cap = _open(path, convert=not info.luma_plane, threads=threads)
+    if video is not None:
+        cap, first = video.take()
+    else:
+        cap, first = _open(path, convert=not info.luma_plane, threads=threads), None
     try:
         if start_s:
             cap.set(cv2.CAP_PROP_POS_MSEC, info.start_ms + start_s * 1000.0)
         last_t = -math.inf
         index = 0
-        while cap.grab():
-            ok, image = cap.retrieve()
-            if not ok or image is None:
+        while True:
+            if first is not None:
+                image, first = first, None
+            elif cap.grab():
+                ok, image = cap.retrieve()
+                if not ok or image is None:
+                    break
+            else:
                 break
-            t = (cap.get(cv2.CAP_PROP_POS_MSEC) - info.start_ms) / 1000.0
+            t = (cap.get(cv2.CAP_PROP_POS_MSEC) - info.start_ms) / 1000.0 if index or video is None else 0.0
             if not math.isfinite(t) or t <= last_t:  # no or broken timestamps: count frames instead
                 t = last_t + 1.0 / info.fps if index else (start_s or 0.0)
             last_t = t

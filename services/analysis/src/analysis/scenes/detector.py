@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from analysis.scenes.features import Comparator, Frame, blend_weights
 
+DEBUG = False
+
 
 @dataclass(frozen=True)
 class DetectorConfig:
@@ -33,7 +35,7 @@ class DetectorConfig:
     same_threshold: float = 0.35  # distance under which two frames show the same picture
     dip_ratio: float = 0.8  # contrast at a gradual transition's middle vs the highest on each side
     gradual_threshold: float = 0.5  # distance between the pictures before and after a gradual transition
-    blend_r2: float = 0.6  # how well the middle frame must be explained as a blend of those two
+    blend_r2: float = 0.5  # how well the dip's deepest frame is explained as a blend of the frames around the dip
     dark_mean: float = 60.0  # a flat frame darker than this (0-255) is a fade's black, brighter a flash
 
     def window(self, fps: float) -> int:
@@ -48,6 +50,9 @@ class ShotDetector:
         self.runcap = 2 * self.w  # the longest contrast dip (frames) treated as one transition
         # Frames kept: a dip's run plus W before it and 2W after (its right side, then the hard-cut lag).
         self.capacity = self.runcap + 3 * self.w + 2
+        # Frames of context a decision needs on either side: a cut at t can come from a dip run reaching back
+        # runcap frames and its left side W before that, or forward as far (and W of lag).
+        self.context = self.runcap + 2 * self.w + 2
         self.compare = Comparator(width, height)
         self.buf: dict[int, Frame] = {}
         self.head = -1
@@ -174,31 +179,35 @@ class ShotDetector:
         c = self.config
         if any(start < h <= end for h in self.hard):
             return None
-        # The pictures before and after: the highest-contrast frames within W, not across another (hard) cut.
+        # Sides: up to W frames, not across another (hard) cut.
         begin = max([start - self.w, *(h for h in self.hard if h <= start)])
         stop = min([end + self.w + 1, *(h for h in self.hard if h > end)])
         left = [i for i in range(begin, start) if i in self.buf]
         right = [i for i in range(end + 1, stop) if i in self.buf]
         if not left or not right:
             return None
-        # The nearest frames to the dip whose contrast is back near its side's highest: far enough to show
-        # one picture, near enough that the motion since does not hide the blend.
-        top_left = 0.9 * max(self.buf[i].std for i in left)
-        top_right = 0.9 * max(self.buf[i].std for i in right)
-        lo = max(i for i in left if self.buf[i].std >= top_left)
-        hi = min(i for i in right if self.buf[i].std >= top_right)
+        # The pictures before and after: the highest-contrast frames on each side, as far from the blend as W allows.
+        lo = max(left, key=lambda i: self.buf[i].std)
+        hi = max(right, key=lambda i: self.buf[i].std)
         a, b = self.buf[lo], self.buf[hi]
         d = self.compare.distance(a, b)
+        if DEBUG:
+            m = self.buf[min(range(start, end + 1), key=lambda i: self.buf[i].std)]
+            print("  gradual", start, end, "lo", lo, "hi", hi, "d", round(d, 3), "mid", m.index, m.flat, blend_weights(m, self.buf[start - 1], self.buf[end + 1]))
         if math.isnan(d) or d < c.gradual_threshold:
             return None
+        # Is the dip a blend of the pictures on either side? Tested against the frames just outside the dip:
+        # blends themselves, but near enough in time that motion does not hide the relation.
+        near_a, near_b = self.buf[start - 1], self.buf[end + 1]
         middle = self.buf[min(range(start, end + 1), key=lambda i: self.buf[i].std)]
-        if middle.flat:
+        if middle.flat or near_a.flat or near_b.flat:
             if middle.mean > c.dark_mean:
                 return None
-        elif blend_weights(middle, a, b)[2] < c.blend_r2:
+            near_a, near_b = a, b
+        elif blend_weights(middle, near_a, near_b)[2] < c.blend_r2:
             return None
-        for t in range(lo + 1, hi + 1):
-            wa, wb, _ = blend_weights(self.buf[t], a, b)
+        for t in range(start, end + 2):
+            wa, wb, _ = blend_weights(self.buf[t], near_a, near_b)
             if wb > max(wa, 0.05):  # a fade's black frame weighs ~0 on both sides
                 return t
         return None

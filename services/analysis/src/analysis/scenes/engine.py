@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-from analysis.scenes.decoding import VideoInfo, in_background, probe, read_frames
+from analysis.scenes.decoding import Video, VideoInfo, in_background, read_frames
 from analysis.scenes.detector import DetectorConfig, ShotDetector
 from analysis.scenes.features import Frame
 from analysis.scenes.model import SceneResult, build_shots
@@ -26,6 +26,8 @@ from analysis.scenes.model import SceneResult, build_shots
 METHOD = "luma-ncc-motion+contrast-dip/v1"
 FEATURE_AREA = 96 * 54  # pixels of the small luma image every comparison works on
 PROGRESS_EVERY_S = 0.5  # seconds between two progress reports
+# Shorter videos are analysed in one pass: two halves cost two decoder start-ups, a keyframe seek and 2 x margin.
+SPLIT_MIN_S = 60.0
 
 Progress = Callable[[int, int], None]
 
@@ -48,8 +50,8 @@ class _Segment:
     index_at: dict[float, int] = field(default_factory=dict)
     cuts: list[int] = field(default_factory=list)
 
-    def run(self, path: str, info: VideoInfo, source: Callable[..., Iterator] = read_frames) -> None:
-        frames = source(path, info, start_s=self.start_s, stop_s=self.stop_s, threads=self.threads)
+    def run(self, path: str, info: VideoInfo, source: Callable[..., Iterator], video: Video | None = None) -> None:
+        frames = source(path, info, start_s=self.start_s, stop_s=self.stop_s, threads=self.threads, video=video)
         for index, t, luma in frames:
             self.detector.push(Frame.of(index, t, luma))
             if self.first_t is None:
@@ -79,30 +81,34 @@ def detect_scenes(
     """
     started = time.perf_counter()
     path = str(path)
-    info = probe(path, feature_area)
-    workers = workers or min(2, os.cpu_count() or 1)
+    video = Video(path, feature_area)
+    try:
+        info = video.info
+        workers = workers or min(2, os.cpu_count() or 1)
 
-    def detector() -> ShotDetector:
-        return ShotDetector(info.fps, *info.feature_size, config=config)
+        def detector() -> ShotDetector:
+            return ShotDetector(info.fps, *info.feature_size, config=config)
 
-    # Context each half needs beyond the middle: everything the detector holds, plus a second of slack.
-    margin_s = (detector().capacity + detector().w) / info.fps + 1.0
-    if workers >= 2 and info.duration_s >= 4 * margin_s:
-        middle = info.duration_s / 2
-        first = _Segment(None, middle + margin_s, 1, detector(), keep_until_s=middle)
-        first.record_from_s = middle - margin_s - 1.0
-        second = _Segment(middle - margin_s, None, 1, detector(), keep_from_s=middle)
-        segments = [first, second]
-        _run_parallel(path, info, segments, progress)
-        offset = _stitch_offset(first, second)
-        if offset is None:  # the seek did not land on a frame the first half saw: analyse in one pass
-            segments = [_Segment(None, None, 0, detector())]
-            _run_parallel(path, info, segments, progress, background=True)
-            offset = 0
-    else:
-        segments = [_Segment(None, None, 0, detector())]
-        _run_parallel(path, info, segments, progress, background=True)
+        margin_s = detector().context / info.fps + 0.5
+        segments: list[_Segment] = []
         offset = 0
+        if workers >= 2 and info.duration_s >= max(SPLIT_MIN_S, 8 * margin_s):
+            middle = info.duration_s / 2
+            first = _Segment(None, middle + margin_s, 1, detector(), keep_until_s=middle)
+            first.record_from_s = middle - margin_s - 1.0
+            second = _Segment(middle - margin_s, None, 1, detector(), keep_from_s=middle)
+            video.close()  # each half opens its own single-threaded decoder
+            _run(path, info, [first, second], progress)
+            stitched = _stitch_offset(first, second)
+            if stitched is not None:
+                segments, offset = [first, second], stitched
+            else:  # the seek did not land on a frame the first half saw: analyse in one pass
+                video = Video(path, feature_area)
+        if not segments:
+            segments = [_Segment(None, None, 0, detector())]
+            _run(path, info, segments, progress, video=video)
+    finally:
+        video.close()
 
     first, last = segments[0], segments[-1]
     cuts, times = list(first.cuts), dict(first.detector.times)
@@ -123,20 +129,23 @@ def detect_scenes(
     )
 
 
-def _run_parallel(
+def _run(
     path: str,
     info: VideoInfo,
     segments: list[_Segment],
     progress: Progress | None,
     *,
-    background: bool = False,
+    video: Video | None = None,
 ) -> None:
+    """Runs each segment on a thread of its own; a single segment also gets its decoding on a second thread."""
+    single = len(segments) == 1
+
     def source(*args, **kwargs) -> Iterator:
         frames = read_frames(*args, **kwargs)
-        return in_background(frames) if background else frames
+        return in_background(frames) if single else frames
 
     with ThreadPoolExecutor(max_workers=len(segments), thread_name_prefix="scenes") as pool:
-        futures = [pool.submit(s.run, path, info, source) for s in segments]
+        futures = [pool.submit(s.run, path, info, source, video if single else None) for s in segments]
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=PROGRESS_EVERY_S, return_when=FIRST_EXCEPTION)
