@@ -26,7 +26,7 @@ import numpy as np
 
 from analysis.scenes.synthetic import Clip, Shot, Transition
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "suite" / "scene-clips"
 
 
@@ -72,11 +72,15 @@ def cases() -> list[Case]:
     w, h = 640, 360
     out: list[Case] = []
 
-    out.append(Case("hard_cuts", "hard cuts between unrelated shots, slow motion", Clip(w, h, _shots(rng, 10, (25, 70), 100))))
+    out.append(
+        Case("hard_cuts", "hard cuts between unrelated shots, slow motion", Clip(w, h, _shots(rng, 10, (25, 70), 100)))
+    )
 
     grey = (0.7, 0.7, 0.7)
     similar = [Shot(int(rng.integers(30, 60)), 200 + i, tint=grey, contrast=0.8, shapes=2) for i in range(10)]
-    out.append(Case("similar_cuts", "hard cuts between look-alike shots (same palette, contrast, shapes)", Clip(w, h, similar)))
+    out.append(
+        Case("similar_cuts", "hard cuts between look-alike shots (same palette, contrast, shapes)", Clip(w, h, similar))
+    )
 
     short: list[Shot] = []
     for i in range(8):
@@ -96,25 +100,63 @@ def cases() -> list[Case]:
 
     fades = _shots(rng, 7, (45, 75), 500)
     fade_tr = [Transition("fade", int(n)) for n in rng.integers(10, 31, len(fades) - 1)]
-    out.append(Case("fades", "fades out to black and in (10-30 frames): one cut in the middle", Clip(w, h, fades, fade_tr)))
+    out.append(
+        Case("fades", "fades out to black and in (10-30 frames): one cut in the middle", Clip(w, h, fades, fade_tr))
+    )
 
     dis = _shots(rng, 7, (50, 80), 600)
     dis_tr = [Transition("dissolve", int(n)) for n in rng.integers(8, 31, len(dis) - 1)]
     out.append(Case("dissolves", "dissolves (8-30 frames): one cut in the middle", Clip(w, h, dis, dis_tr)))
 
-    pans = [Shot(int(rng.integers(40, 70)), 700 + i, pan=(float(rng.uniform(15, 40)) * rng.choice([-1, 1]), float(rng.uniform(-5, 5)))) for i in range(8)]
+    pans = [
+        Shot(
+            int(rng.integers(40, 70)),
+            700 + i,
+            pan=(float(rng.uniform(15, 40)) * rng.choice([-1, 1]), float(rng.uniform(-5, 5))),
+        )
+        for i in range(8)
+    ]
     out.append(Case("fast_pans", "fast pans (15-40 px/frame) across a large texture", Clip(w, h, pans)))
 
     shake = [Shot(int(rng.integers(40, 70)), 800 + i, shake=float(rng.uniform(5, 12)), pan=(2, 0)) for i in range(8)]
     out.append(Case("shake", "hand-held shake (5-12 px jitter and a little rotation)", Clip(w, h, shake)))
 
     mixed = _shots(rng, 8, (30, 60), 900, pan=(3, 1))
-    mixed_tr = [Transition(), Transition("dissolve", 12), Transition(), Transition("fade", 16), Transition(), Transition("dissolve", 20), Transition()]
-    out.append(Case("vfr", "variable frame rate: first half 30 fps, second half 15 fps (times from timestamps)", Clip(w, h, mixed, mixed_tr), vfr_half_fps=15.0))
+    mixed_tr = [
+        Transition(),
+        Transition("dissolve", 12),
+        Transition(),
+        Transition("fade", 16),
+        Transition(),
+        Transition("dissolve", 20),
+        Transition(),
+    ]
+    out.append(
+        Case(
+            "vfr",
+            "variable frame rate: first half 30 fps, second half 15 fps (times from timestamps)",
+            Clip(w, h, mixed, mixed_tr),
+            vfr_half_fps=15.0,
+        )
+    )
 
-    out.append(Case("rotated", "portrait phone video, 90-degree rotation metadata", Clip(h, w, _shots(rng, 8, (30, 60), 1000, shake=3)), rotation=90))
+    out.append(
+        Case(
+            "rotated",
+            "portrait phone video, 90-degree rotation metadata",
+            Clip(h, w, _shots(rng, 8, (30, 60), 1000, shake=3)),
+            rotation=90,
+        )
+    )
 
-    out.append(Case("odd_size", "317x241 frames (4:4:4, odd sizes need it with x264)", Clip(317, 241, _shots(rng, 8, (30, 60), 1100)), pix_fmt="yuv444p"))
+    out.append(
+        Case(
+            "odd_size",
+            "317x241 frames (4:4:4, odd sizes need it with x264)",
+            Clip(317, 241, _shots(rng, 8, (30, 60), 1100)),
+            pix_fmt="yuv444p",
+        )
+    )
 
     # Several minutes at low resolution: shots of 1-6 s, a mix of transitions, a few flashes.
     long_shots, long_tr = [], []
@@ -123,13 +165,19 @@ def cases() -> list[Case]:
     while total < 5 * 60 * 30:
         n = int(rng.integers(30, 180))
         fl = ((int(rng.integers(5, n - 5)), 2),) if rng.random() < 0.1 else ()
-        long_shots.append(Shot(n, 1200 + i, pan=(float(rng.uniform(-8, 8)), 0.0), shake=float(rng.choice([0, 0, 4])), flashes=fl))
+        long_shots.append(
+            Shot(n, 1200 + i, pan=(float(rng.uniform(-8, 8)), 0.0), shake=float(rng.choice([0, 0, 4])), flashes=fl)
+        )
         if i:
             r = rng.random()
-            long_tr.append(Transition("dissolve", 12) if r < 0.1 else Transition("fade", 16) if r < 0.2 else Transition())
+            long_tr.append(
+                Transition("dissolve", 12) if r < 0.1 else Transition("fade", 16) if r < 0.2 else Transition()
+            )
         total += n
         i += 1
-    out.append(Case("long", "5 minutes at 256x144, mixed transitions (memory, progress)", Clip(256, 144, long_shots, long_tr)))
+    out.append(
+        Case("long", "5 minutes at 256x144, mixed transitions (memory, progress)", Clip(256, 144, long_shots, long_tr))
+    )
     return out
 
 
@@ -163,7 +211,20 @@ def ensure(case: Case, cache: Path = DEFAULT_CACHE) -> Path:
     if case.rotation:
         rotated = target.with_suffix(".rot.mp4")
         subprocess.run(
-            [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-display_rotation", str(case.rotation), "-i", str(tmp), "-c", "copy", str(rotated)],
+            [
+                ffmpeg,
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-display_rotation",
+                str(case.rotation),
+                "-i",
+                str(tmp),
+                "-c",
+                "copy",
+                str(rotated),
+            ],
             check=True,
         )
         tmp.unlink()

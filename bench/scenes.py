@@ -56,9 +56,7 @@ def run(engine: str, path: Path) -> tuple[list[int], dict, float]:
 
 def match(found: list[int], truth: list[int], tolerance: int = TOLERANCE) -> list[tuple[int, int]]:
     """One-to-one pairs (true, found) within the tolerance, nearest first."""
-    pairs = sorted(
-        (abs(f - t), t, f) for t in truth for f in found if abs(f - t) <= tolerance
-    )
+    pairs = sorted((abs(f - t), t, f) for t in truth for f in found if abs(f - t) <= tolerance)
     used_t, used_f, out = set(), set(), []
     for _, t, f in pairs:
         if t not in used_t and f not in used_f:
@@ -112,8 +110,10 @@ def main() -> None:
                     extras[case.name] = extra
                 seconds.setdefault((case.name, engine), []).append(elapsed)
 
-    print(f"| case | frames | cuts | {' | '.join(f'{e} P / R / F1' for e in ENGINES)} | "
-          f"{' | '.join(f'{e} fps' for e in ENGINES)} | ours / content | ours / adaptive |")
+    print(
+        f"| case | frames | cuts | {' | '.join(f'{e} P / R / F1' for e in ENGINES)} | "
+        f"{' | '.join(f'{e} fps' for e in ENGINES)} | ours / content | ours / adaptive |"
+    )
     print("|" + "---|" * (3 + 2 * len(ENGINES) + 2))
     totals = {e: [0, 0] for e in ENGINES}  # true positives, found
     truth_total = 0
@@ -135,17 +135,21 @@ def main() -> None:
             med = statistics.median(seconds[(case.name, e)])
             time_total[e] += med
             fps[e] = frames / med
-        print(f"| {case.name} | {frames} | {len(truth)} | {' | '.join(cells)} | "
-              f"{' | '.join(f'{fps[e]:.0f}' for e in ENGINES)} | {fps['ours'] / fps['content']:.2f} | "
-              f"{fps['ours'] / fps['adaptive']:.2f} |")
+        print(
+            f"| {case.name} | {frames} | {len(truth)} | {' | '.join(cells)} | "
+            f"{' | '.join(f'{fps[e]:.0f}' for e in ENGINES)} | {fps['ours'] / fps['content']:.2f} | "
+            f"{fps['ours'] / fps['adaptive']:.2f} |"
+        )
     cells = []
     for e in ENGINES:
         p, rc, f1 = prf(totals[e][0], totals[e][1], truth_total)
         cells.append(f"{p:.2f} / {rc:.2f} / **{f1:.2f}**")
     fps = {e: frame_total / time_total[e] for e in ENGINES}
-    print(f"| **all** | {frame_total} | {truth_total} | {' | '.join(cells)} | "
-          f"{' | '.join(f'{fps[e]:.0f}' for e in ENGINES)} | **{fps['ours'] / fps['content']:.2f}** | "
-          f"**{fps['ours'] / fps['adaptive']:.2f}** |")
+    print(
+        f"| **all** | {frame_total} | {truth_total} | {' | '.join(cells)} | "
+        f"{' | '.join(f'{fps[e]:.0f}' for e in ENGINES)} | **{fps['ours'] / fps['content']:.2f}** | "
+        f"**{fps['ours'] / fps['adaptive']:.2f}** |"
+    )
 
     for case in selected:
         if case.vfr_half_fps is None or case.name not in extras:
@@ -156,13 +160,17 @@ def main() -> None:
         pairs = match(found[(case.name, "ours")], case.clip.cuts)
         err = max((abs(starts[f] - times[t]) for t, f in pairs), default=0.0)
         naive = max((abs(f / case.fps - times[t]) for t, f in pairs), default=0.0)
-        print(f"\n{case.name}: shot start times vs written timestamps: max error {err * 1000:.0f} ms "
-              f"(frame / nominal fps would be off by up to {naive * 1000:.0f} ms)")
+        print(
+            f"\n{case.name}: shot start times vs written timestamps: max error {err * 1000:.0f} ms "
+            f"(frame / nominal fps would be off by up to {naive * 1000:.0f} ms)"
+        )
     probes = [c for c in selected if c.name in ("hard_cuts", "long")]
     for case in probes:
         m = memory_probe(paths[case.name])
-        print(f"{case.name}: {m['frames']} frames, peak RSS {m['rss_mb']:.0f} MB, "
-              f"{m['progress_calls']} progress reports, last {tuple(m['last'])}")
+        print(
+            f"{case.name}: {m['frames']} frames, peak RSS {m['rss_mb']:.0f} MB, "
+            f"{m['progress_calls']} progress reports, last {tuple(m['last'])}"
+        )
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from analysis.scenes.features import Comparator, Frame, blend_weights
 
 DEBUG = False
+WIDE = 1 / 3  # translation compensated between frames a transition apart (see Comparator.distance)
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,10 @@ class DetectorConfig:
     flash_brightness: float = 10.0  # mean luma rise (0-255) of flash frames over the frame before
     same_threshold: float = 0.35  # distance under which two frames show the same picture
     dip_ratio: float = 0.8  # contrast at a gradual transition's middle vs the highest on each side
-    gradual_threshold: float = 0.5  # distance between the pictures before and after a gradual transition
-    blend_r2: float = 0.5  # how well the dip's deepest frame is explained as a blend of the frames around the dip
+    gradual_threshold: float = 0.45  # distance between the pictures before and after a gradual transition
+    gradual_margin: float = 0.15  # ... and by how much more than frames as far apart within each side (dissolves)
+    blend_change: float = 0.2  # distance between the frames just around a dissolve's dip, at least
+    blend_r2: float = 0.6  # share of the dip's deepest frame explained as a blend of those two
     dark_mean: float = 60.0  # a flat frame darker than this (0-255) is a fade's black, brighter a flash
 
     def window(self, fps: float) -> int:
@@ -77,7 +80,7 @@ class ShotDetector:
         if frame.index == 0:
             self.times[0] = frame.t
         self._advance(self.head - self.w)
-        for old in [i for i in self.buf if i < self.head - self.capacity]:
+        for old in [i for i in self.buf if i <= self.head - self.capacity]:
             del self.buf[old]
         self.max_buffered = max(self.max_buffered, len(self.buf))
 
@@ -149,7 +152,16 @@ class ShotDetector:
             return
         left = [self.buf[i].std for i in range(max(0, t - self.w), t) if i in self.buf]
         right = [self.buf[i].std for i in range(t + 1, min(self.head, t + self.w) + 1)]
-        in_dip = bool(left and right) and f.std <= self.config.dip_ratio * min(max(left), max(right))
+        in_dip = False
+        if left and right:
+            sa, sb = max(left), max(right)
+            # A dissolve of two uncorrelated pictures bottoms at sa*sb/sqrt(sa^2 + sb^2): 0.71 x sa when the two
+            # sides' contrasts match, but only 0.85 x the lower one when they differ 36 to 22. So the bar is
+            # dip_ratio x the lower side, raised towards that bottom (+10%) for unequal sides, at most 0.9 x.
+            lower = min(sa, sb)
+            blend_bottom = sa * sb / math.sqrt(sa * sa + sb * sb)
+            bar = min(0.9 * lower, max(self.config.dip_ratio * lower, 1.1 * blend_bottom))
+            in_dip = f.std <= bar
         if in_dip:
             if self._run is None:
                 self._run = [t, t]
@@ -186,28 +198,80 @@ class ShotDetector:
         right = [i for i in range(end + 1, stop) if i in self.buf]
         if not left or not right:
             return None
-        # The pictures before and after: the highest-contrast frames on each side, as far from the blend as W allows.
+        # The pictures just outside the dip (beyond a dissolve's ends when its content is uncorrelated).
+        reach = (end - start) // 2 + 2
+        ia, ib = max(left[0], start - reach), min(right[-1], end + reach)
+        a, b = self.buf[ia], self.buf[ib]
+        middle = self.buf[min(range(start, end + 1), key=lambda i: self.buf[i].std)]
+        if middle.mean > max(a.mean, b.mean) + c.flash_brightness:
+            return None  # brighter than both sides: a flash (saturating, so it lowered the contrast)
+        if middle.flat and middle.mean > c.dark_mean:
+            return None  # a white or grey card, not a fade through black
+        # The pictures on the two sides must differ: both the highest-contrast frames within W and the frames
+        # just outside the dip (a shot's own contrast can dip, as it pans across a dull area).
         lo = max(left, key=lambda i: self.buf[i].std)
         hi = max(right, key=lambda i: self.buf[i].std)
-        a, b = self.buf[lo], self.buf[hi]
-        d = self.compare.distance(a, b)
+        far = self.compare.distance(self.buf[lo], self.buf[hi], reach=WIDE)
+        across = self.compare.distance(a, b, reach=WIDE)
         if DEBUG:
-            m = self.buf[min(range(start, end + 1), key=lambda i: self.buf[i].std)]
-            print("  gradual", start, end, "lo", lo, "hi", hi, "d", round(d, 3), "mid", m.index, m.flat, blend_weights(m, self.buf[start - 1], self.buf[end + 1]))
-        if math.isnan(d) or d < c.gradual_threshold:
-            return None
-        # Is the dip a blend of the pictures on either side? Tested against the frames just outside the dip:
-        # blends themselves, but near enough in time that motion does not hide the relation.
-        near_a, near_b = self.buf[start - 1], self.buf[end + 1]
-        middle = self.buf[min(range(start, end + 1), key=lambda i: self.buf[i].std)]
-        if middle.flat or near_a.flat or near_b.flat:
-            if middle.mean > c.dark_mean:
+            print(
+                "   ",
+                start,
+                end,
+                "a",
+                ia,
+                "b",
+                ib,
+                "lo",
+                lo,
+                "hi",
+                hi,
+                "far",
+                far,
+                "across",
+                across,
+                "flat",
+                middle.flat,
+            )
+        if middle.flat:  # through black: either pair differing is enough (the other may be mid-motion)
+            if not max(far, across) >= c.gradual_threshold:
                 return None
-            near_a, near_b = a, b
-        elif blend_weights(middle, near_a, near_b)[2] < c.blend_r2:
-            return None
-        for t in range(start, end + 2):
-            wa, wb, _ = blend_weights(self.buf[t], near_a, near_b)
-            if wb > max(wa, 0.05):  # a fade's black frame weighs ~0 on both sides
-                return t
-        return None
+        else:
+            if not (far >= c.gradual_threshold and across >= c.gradual_threshold):
+                return None
+            # A dissolve, not a dip within one moving shot: (1) the frames just around the dip differ, and the
+            # dip's deepest frame is a blend of them; (2) a and b differ more than frames as far apart on either
+            # side do (a cut at a coarser time scale).
+            near_a, near_b = self.buf[start - 1], self.buf[end + 1]
+            near = self.compare.distance(near_a, near_b, reach=WIDE)
+            if DEBUG:
+                print("    near", near, blend_weights(middle, near_a, near_b))
+            if math.isnan(near) or near < c.blend_change or blend_weights(middle, near_a, near_b)[2] < c.blend_r2:
+                return None
+            span = ib - ia
+            sides = []
+            if ia - span >= left[0]:
+                sides.append(self.compare.distance(self.buf[ia - span], a, reach=WIDE))
+            if ib + span <= right[-1]:
+                sides.append(self.compare.distance(b, self.buf[ib + span], reach=WIDE))
+            sides = [x for x in sides if not math.isnan(x)]
+            if sides and across - max(sides) < c.gradual_margin:
+                return None
+        return self._middle(start, end, left, right)
+
+    def _middle(self, start: int, end: int, left: list[int], right: list[int]) -> int:
+        """The transition's middle frame, from where its contrast curve leaves each side's level.
+
+        Near its ends a dissolve's contrast is ~(1 - a) x the outgoing side's and ~a x the incoming side's (a: the
+        blend weight), a fade's likewise: so the first frame below 90% of the left level and the last below 90%
+        of the right level sit at a = 0.1 and a = 0.9 whatever the two levels, and their middle at a = 0.5."""
+        near = end - start + 4
+        side_a, side_b = left[-near:], right[:near]
+        level_a = max(self.buf[i].std for i in side_a)
+        level_b = max(self.buf[i].std for i in side_b)
+        # Scan from each side's highest frame towards the dip.
+        top_a = max(side_a, key=lambda i: self.buf[i].std)
+        top_b = max(side_b, key=lambda i: self.buf[i].std)
+        first = next((i for i in range(top_a, start + 1) if self.buf[i].std < 0.9 * level_a), start)
+        last = next((i for i in range(top_b, end - 1, -1) if self.buf[i].std < 0.9 * level_b), end)
+        return (first + last + 1) // 2

@@ -47,27 +47,48 @@ class Comparator:
     def __init__(self, width: int, height: int) -> None:
         self.size = (width, height)
         self.window = cv2.createHanningWindow((width, height), cv2.CV_32F)
-        # Larger shifts leave too small an overlap: two unrelated smooth pictures can correlate there by chance.
-        self.max_shift = (width / 8, height / 8)
 
-    def distance(self, a: Frame, b: Frame) -> float:
+    def distance(self, a: Frame, b: Frame, *, reach: float = 1 / 8) -> float:
+        """`reach`: the largest translation compensated, as a fraction of the frame's sides. Consecutive frames
+        need little; frames further apart in a pan need more, and then only their overlap is compared."""
         if a.flat or b.flat:
             return math.nan
         direct = 1.0 - float(np.mean(a.z * b.z))
         if direct < 0.1:
             return direct
+        w, h = self.size
         # The window is applied here, not passed: OpenCV 5's phaseCorrelate writes a passed window into its inputs.
         (dx, dy), _ = cv2.phaseCorrelate(a.z * self.window, b.z * self.window)
-        if abs(dx) < 0.5 and abs(dy) < 0.5 or abs(dx) > self.max_shift[0] or abs(dy) > self.max_shift[1]:
+        if abs(dx) < 0.5 and abs(dy) < 0.5 or abs(dx) > w * reach or abs(dy) > h * reach:
             return direct
         # b(x) ~ a(x - shift): move a by the shift and compare the part both frames show.
         shift = np.float32([[1, 0, dx], [0, 1, dy]])
         moved = cv2.warpAffine(a.luma, shift, self.size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         mx, my = math.ceil(abs(dx)) + 1, math.ceil(abs(dy)) + 1
-        w, h = self.size
-        pa = moved[my : h - my, mx : w - mx]
-        pb = b.luma[my : h - my, mx : w - mx]
-        return min(direct, 1.0 - _ncc(pa, pb))
+        x0, x1 = (mx, w) if dx > 0 else (0, w - mx)
+        y0, y1 = (my, h) if dy > 0 else (0, h - my)
+        return min(direct, 1.0 - _ncc(moved[y0:y1, x0:x1], b.luma[y0:y1, x0:x1]))
+
+
+def blend_weights(frame: Frame, a: Frame, b: Frame) -> tuple[float, float, float]:
+    """Least-squares weights of frame ~ wa*a + wb*b, as they are (no motion compensation), and the fit's R^2."""
+    return _fit(frame.luma, a.luma, b.luma)
+
+
+def _fit(y: np.ndarray, xa: np.ndarray, xb: np.ndarray) -> tuple[float, float, float]:
+    """Least-squares y ~ wa*xa + wb*xb (all mean-removed): (wa, wb, R^2)."""
+    y = (y - y.mean()).ravel()
+    xa = (xa - xa.mean()).ravel()
+    xb = (xb - xb.mean()).ravel()
+    aa, bb, ab = float(xa @ xa), float(xb @ xb), float(xa @ xb)
+    ya, yb, yy = float(y @ xa), float(y @ xb), float(y @ y)
+    det = aa * bb - ab * ab
+    if det <= 1e-9 * max(1.0, aa * bb) or yy <= 1e-9:
+        return 0.0, 0.0, 0.0
+    wa = (ya * bb - yb * ab) / det
+    wb = (yb * aa - ya * ab) / det
+    residual = y - wa * xa - wb * xb
+    return wa, wb, 1.0 - float(residual @ residual) / yy
 
 
 def _ncc(a: np.ndarray, b: np.ndarray) -> float:
@@ -77,22 +98,6 @@ def _ncc(a: np.ndarray, b: np.ndarray) -> float:
     b = b - b.mean()
     den = math.sqrt(float(np.dot(a.ravel(), a.ravel())) * float(np.dot(b.ravel(), b.ravel())))
     return float(np.dot(a.ravel(), b.ravel())) / den if den > 1e-6 else 0.0
-
-
-def blend_weights(frame: Frame, a: Frame, b: Frame) -> tuple[float, float, float]:
-    """Least-squares weights (wa, wb) of `frame` ~ wa*a + wb*b (all mean-removed) and the fit's R^2."""
-    y = (frame.luma - frame.mean).ravel()
-    xa = (a.luma - a.mean).ravel()
-    xb = (b.luma - b.mean).ravel()
-    aa, bb, ab = float(xa @ xa), float(xb @ xb), float(xa @ xb)
-    ya, yb, yy = float(y @ xa), float(y @ xb), float(y @ y)
-    det = aa * bb - ab * ab
-    if det <= 1e-9 or yy <= 1e-9:
-        return 0.0, 0.0, 0.0
-    wa = (ya * bb - yb * ab) / det
-    wb = (yb * aa - ya * ab) / det
-    residual = y - wa * xa - wb * xb
-    return wa, wb, 1.0 - float(residual @ residual) / yy
 
 
 def small_size(width: int, height: int, area: int) -> tuple[int, int]:

@@ -125,14 +125,16 @@ class _ShotRenderer:
     def __init__(self, shot: Shot, width: int, height: int) -> None:
         self.shot, self.w, self.h = shot, width, height
         self.rng = np.random.default_rng(shot.seed + 7919)
-        tex = texture(shot.seed)
+        # Small frames (the tests') get a small texture: a quarter of the FFT work.
+        self.tsize = 512 if max(width, height) > 200 else 256
+        tex = texture(shot.seed, self.tsize)
         tint = np.array(shot.tint or self.rng.uniform(0.35, 1.0, 3), np.float32)
         base = 0.35 + 0.3 * self.rng.random()
         colour = (base + 0.55 * shot.contrast * tex) * tint * 255 + shot.brightness
         self.texture = np.clip(colour, 0, 255).astype(np.uint8)
         # Texture pixels per frame pixel, so that a few textures' periods are not visible in one frame.
-        self.zoom = 512 / max(width, height) * 0.8
-        self.origin = self.rng.uniform(0, 512, 2)
+        self.zoom = self.tsize / max(width, height) * 0.8
+        self.origin = self.rng.uniform(0, self.tsize, 2)
         self.shapes = [
             (
                 self.rng.uniform(0, width, 2),
@@ -163,12 +165,19 @@ class _ShotRenderer:
             borderMode=cv2.BORDER_WRAP,
         )
         for pos, vel, radius, colour in self.shapes:
-            x, y = (pos + vel * k) % (self.w, self.h)
+            # Shapes bounce off the frame's edges: wrapping around would teleport them, a cut-like jump.
+            x, y = (_bounce(p + v * k, size) for p, v, size in zip(pos, vel, (self.w, self.h), strict=True))
             cv2.circle(frame, (int(x), int(y)), radius, colour, -1, cv2.LINE_AA)
         for offset, length in shot.flashes:
             if offset <= k < offset + length:
                 frame = cv2.convertScaleAbs(frame, alpha=1.6, beta=150)
         return frame
+
+
+def _bounce(x: float, size: int) -> float:
+    period = 2 * size
+    x %= period
+    return x if x < size else period - x
 
 
 def write(clip: Clip, path: str, fps: float = 30.0, fourcc: str = "mp4v") -> None:
