@@ -26,10 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scene_clips import DEFAULT_CACHE, Case, cases, ensure  # noqa: E402
-from scenedetect import AdaptiveDetector, ContentDetector, SceneManager, open_video  # noqa: E402
+from scene_clips import DEFAULT_CACHE, Case, cases, ensure
+from scenedetect import AdaptiveDetector, ContentDetector, SceneManager, open_video
 
-from analysis.scenes import detect_scenes  # noqa: E402
+from analysis.scenes import detect_scenes
 
 TOLERANCE = 2
 ENGINES = ("ours", "content", "adaptive")

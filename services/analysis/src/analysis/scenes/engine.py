@@ -17,7 +17,6 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from analysis.scenes.decoding import Video, VideoInfo, in_background, read_frames
 from analysis.scenes.detector import DetectorConfig, ShotDetector
 from analysis.scenes.features import Frame

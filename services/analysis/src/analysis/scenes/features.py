@@ -59,7 +59,7 @@ class Comparator:
         w, h = self.size
         # The window is applied here, not passed: OpenCV 5's phaseCorrelate writes a passed window into its inputs.
         (dx, dy), _ = cv2.phaseCorrelate(a.z * self.window, b.z * self.window)
-        if abs(dx) < 0.5 and abs(dy) < 0.5 or abs(dx) > w * reach or abs(dy) > h * reach:
+        if (abs(dx) < 0.5 and abs(dy) < 0.5) or abs(dx) > w * reach or abs(dy) > h * reach:
             return direct
         # b(x) ~ a(x - shift): move a by the shift and compare the part both frames show.
         shift = np.float32([[1, 0, dx], [0, 1, dy]])

@@ -113,7 +113,7 @@ def texture(seed: int, size: int = 512, slope: float = 1.8) -> np.ndarray:
     amplitude[0, 0] = 0.0
     channels = []
     base = rng.normal(size=(size, size // 2 + 1)) + 1j * rng.normal(size=(size, size // 2 + 1))
-    for c in range(3):
+    for _ in range(3):
         # Channels share most of their structure, like natural images do.
         own = rng.normal(size=base.shape) + 1j * rng.normal(size=base.shape)
         img = np.fft.irfft2((0.8 * base + 0.45 * own) * amplitude, s=(size, size))
