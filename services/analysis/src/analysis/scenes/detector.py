@@ -33,7 +33,7 @@ class DetectorConfig:
     cut_margin: float = 0.3  # ... and by how much it must exceed the local median distance
     flash_frames: int = 6  # the longest flash (frames) that is recognised as one
     flash_brightness: float = 10.0  # mean luma rise (0-255) of flash frames over the frame before
-    same_threshold: float = 0.35  # distance under which two frames show the same picture
+    same_threshold: float = 0.25  # distance under which two frames show the same picture
     dip_ratio: float = 0.8  # contrast at a gradual transition's middle vs the highest on each side
     gradual_threshold: float = 0.45  # distance between the pictures before and after a gradual transition
     gradual_margin: float = 0.15  # ... and by how much more than frames as far apart within each side (dissolves)
@@ -80,8 +80,7 @@ class ShotDetector:
         if frame.index == 0:
             self.times[0] = frame.t
         self._advance(self.head - self.w)
-        for old in [i for i in self.buf if i <= self.head - self.capacity]:
-            del self.buf[old]
+        self.buf.pop(self.head - self.capacity, None)  # frames arrive one by one: one falls out of the window
         self.max_buffered = max(self.max_buffered, len(self.buf))
 
     def finish(self) -> list[int]:
@@ -136,7 +135,8 @@ class ShotDetector:
             if after is None:
                 break
             d = self.compare.distance(before, after)
-            if math.isnan(d) or d > c.same_threshold:
+            # Back to the same picture: close in absolute terms and much closer than the jump was.
+            if math.isnan(d) or d > c.same_threshold or d > 0.5 * self.buf[t].d:
                 continue
             between = [self.buf[i] for i in range(t, t + j)]
             if min(f.mean for f in between) - before.mean >= c.flash_brightness:

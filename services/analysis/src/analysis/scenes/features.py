@@ -53,7 +53,7 @@ class Comparator:
         need little; frames further apart in a pan need more, and then only their overlap is compared."""
         if a.flat or b.flat:
             return math.nan
-        direct = 1.0 - float(np.mean(a.z * b.z))
+        direct = 1.0 - float(a.z.ravel() @ b.z.ravel()) / a.z.size
         if direct < 0.1:
             return direct
         w, h = self.size
@@ -101,6 +101,7 @@ def _ncc(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def small_size(width: int, height: int, area: int) -> tuple[int, int]:
-    """The feature image size: about `area` pixels, the video's aspect ratio, at least 16 on a side."""
-    scale = math.sqrt(area / max(1, width * height))
-    return max(16, round(width * scale)), max(16, round(height * scale))
+    """The feature image size: about `area` pixels, the frame divided by a whole factor (OpenCV's fast
+    area-averaging path), at least 16 on a side."""
+    factor = max(1, round(math.sqrt(width * height / max(1, area))))
+    return max(16, width // factor), max(16, height // factor)
