@@ -257,6 +257,9 @@ class ShotDetector:
             sides = [x for x in sides if not math.isnan(x)]
             if sides and across - max(sides) < c.gradual_margin:
                 return None
+        if middle.flat:  # through black: the middle of the black frames (the fade-in's first, for just one)
+            black = [i for i in range(start, end + 1) if self.buf[i].flat]
+            return (black[0] + black[-1] + 2) // 2
         return self._middle(start, end, left, right)
 
     def _middle(self, start: int, end: int, left: list[int], right: list[int]) -> int:
