@@ -158,6 +158,9 @@ def cases() -> list[Case]:
         )
     )
 
+    hd = _shots(rng, 6, (40, 60), 1150, pan=(4, 0), shake=2)
+    out.append(Case("hd_720p", "1280x720, mixed motion: where decoding costs most", Clip(1280, 720, hd)))
+
     # Several minutes at low resolution: shots of 1-6 s, a mix of transitions, a few flashes.
     long_shots, long_tr = [], []
     total = 0

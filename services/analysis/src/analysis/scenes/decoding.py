@@ -66,8 +66,8 @@ LUMA_FORMATS = {b"I420", b"J420", b"Y42B", b"J422", b"444P", b"J444", b"NV12", b
 class Video:
     """An open video, its first frame already read: `probe` and the decoding of frame 0 onwards share it."""
 
-    def __init__(self, path: str, feature_area: int) -> None:
-        cap = _open(path, convert=False)
+    def __init__(self, path: str, feature_area: int, threads: int = 0) -> None:
+        cap = _open(path, convert=False, threads=threads)
         ok, image = cap.read()
         if not ok or image is None:
             cap.release()
@@ -77,7 +77,7 @@ class Video:
         luma_plane = tag in LUMA_FORMATS and image.dtype == np.uint8 and image.shape == size
         if not luma_plane:  # anything else: let OpenCV convert to BGR
             cap.release()
-            cap = _open(path, convert=True)
+            cap = _open(path, convert=True, threads=threads)
             ok, image = cap.read()
             if not ok or image is None:
                 cap.release()
