@@ -194,3 +194,19 @@ def test_rotation_metadata_does_not_change_the_cuts(tmp_path: Path) -> None:
     assert shutil.which(ffmpeg)
     result = detect_scenes(rotated)
     assert_cuts(result.cuts, clip.cuts, tolerance=1)
+
+
+@pytest.mark.parametrize("level", [0, 255])
+def test_black_or_white_frames_held_between_shots_give_one_cut(tmp_path: Path, level: int) -> None:
+    import cv2
+
+    a = list(Clip(W, H, [Shot(30, 98)]).frames())
+    b = list(Clip(W, H, [Shot(30, 99)]).frames())
+    card = [np.full((H, W, 3), level, np.uint8)] * 10
+    path = tmp_path / "card.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (W, H))
+    for frame in a + card + b:
+        writer.write(frame)
+    writer.release()
+    result = detect_scenes(path)
+    assert len(result.cuts) == 1 and 30 <= result.cuts[0] <= 40, result.cuts

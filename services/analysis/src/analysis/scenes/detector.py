@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from analysis.scenes.features import Comparator, Frame, blend_weights
 
-DEBUG = False
 WIDE = 1 / 3  # translation compensated between frames a transition apart (see Comparator.distance)
 
 
@@ -39,7 +38,8 @@ class DetectorConfig:
     gradual_margin: float = 0.15  # ... and by how much more than frames as far apart within each side (dissolves)
     blend_change: float = 0.2  # distance between the frames just around a dissolve's dip, at least
     blend_r2: float = 0.6  # share of the dip's deepest frame explained as a blend of those two
-    dark_mean: float = 60.0  # a flat frame darker than this (0-255) is a fade's black, brighter a flash
+    dark_mean: float = 60.0  # a flat frame darker than this (0-255) is a fade's black; a brighter one held
+    # for at most flash_frames is a flash
 
     def window(self, fps: float) -> int:
         return max(8, min(90, round(fps * self.window_s)))
@@ -203,38 +203,22 @@ class ShotDetector:
         ia, ib = max(left[0], start - reach), min(right[-1], end + reach)
         a, b = self.buf[ia], self.buf[ib]
         middle = self.buf[min(range(start, end + 1), key=lambda i: self.buf[i].std)]
-        if middle.mean > max(a.mean, b.mean) + c.flash_brightness:
-            return None  # brighter than both sides: a flash (saturating, so it lowered the contrast)
-        if middle.flat and middle.mean > c.dark_mean:
-            return None  # a white or grey card, not a fade through black
+        flat = [i for i in range(start, end + 1) if self.buf[i].flat]
+        # Flat frames held longer than a flash: black between shots, or a solid card; otherwise flat frames must
+        # be dark (a fade through black), and no frame brighter than both sides (a saturating flash).
+        held = len(flat) > c.flash_frames
+        if not held and middle.mean > max(a.mean, b.mean) + c.flash_brightness:
+            return None
+        if not held and middle.flat and middle.mean > c.dark_mean:
+            return None
         # The pictures on the two sides must differ: both the highest-contrast frames within W and the frames
         # just outside the dip (a shot's own contrast can dip, as it pans across a dull area).
         lo = max(left, key=lambda i: self.buf[i].std)
         hi = max(right, key=lambda i: self.buf[i].std)
         far = self.compare.distance(self.buf[lo], self.buf[hi], reach=WIDE)
         across = self.compare.distance(a, b, reach=WIDE)
-        if DEBUG:
-            print(
-                "   ",
-                start,
-                end,
-                "a",
-                ia,
-                "b",
-                ib,
-                "lo",
-                lo,
-                "hi",
-                hi,
-                "far",
-                far,
-                "across",
-                across,
-                "flat",
-                middle.flat,
-            )
         if middle.flat:  # through black: either pair differing is enough (the other may be mid-motion)
-            if not max(far, across) >= c.gradual_threshold:
+            if not max(_num(far), _num(across)) >= c.gradual_threshold:
                 return None
         else:
             if not (far >= c.gradual_threshold and across >= c.gradual_threshold):
@@ -244,8 +228,6 @@ class ShotDetector:
             # side do (a cut at a coarser time scale).
             near_a, near_b = self.buf[start - 1], self.buf[end + 1]
             near = self.compare.distance(near_a, near_b, reach=WIDE)
-            if DEBUG:
-                print("    near", near, blend_weights(middle, near_a, near_b))
             if math.isnan(near) or near < c.blend_change or blend_weights(middle, near_a, near_b)[2] < c.blend_r2:
                 return None
             span = ib - ia
@@ -257,9 +239,8 @@ class ShotDetector:
             sides = [x for x in sides if not math.isnan(x)]
             if sides and across - max(sides) < c.gradual_margin:
                 return None
-        if middle.flat:  # through black: the middle of the black frames (the fade-in's first, for just one)
-            black = [i for i in range(start, end + 1) if self.buf[i].flat]
-            return (black[0] + black[-1] + 2) // 2
+        if flat:  # through black (or a card): the middle of the flat frames (the fade-in's first, for just one)
+            return (flat[0] + flat[-1] + 2) // 2
         return self._middle(start, end, left, right)
 
     def _middle(self, start: int, end: int, left: list[int], right: list[int]) -> int:
@@ -278,3 +259,7 @@ class ShotDetector:
         first = next((i for i in range(top_a, start + 1) if self.buf[i].std < 0.9 * level_a), start)
         last = next((i for i in range(top_b, end - 1, -1) if self.buf[i].std < 0.9 * level_b), end)
         return (first + last + 1) // 2
+
+
+def _num(x: float) -> float:
+    return 0.0 if math.isnan(x) else x
