@@ -14,7 +14,7 @@ import pytest
 
 from analysis.scenes import DetectorConfig, VideoError, detect_scenes
 from analysis.scenes import engine as scenes_engine
-from analysis.scenes.decoding import QUEUE_FRAMES
+from analysis.scenes.decoding import QUEUE_FRAMES, Video
 from analysis.scenes.detector import ShotDetector
 from analysis.scenes.features import Frame
 from analysis.scenes.synthetic import Clip, Shot, Transition, write
@@ -210,3 +210,17 @@ def test_black_or_white_frames_held_between_shots_give_one_cut(tmp_path: Path, l
     writer.release()
     result = detect_scenes(path)
     assert len(result.cuts) == 1 and 30 <= result.cuts[0] <= 40, result.cuts
+
+
+def test_a_pixel_format_without_an_8_bit_luma_plane_falls_back_to_converted_frames(tmp_path: Path) -> None:
+    ffmpeg = pytest.importorskip("imageio_ffmpeg").get_ffmpeg_exe()
+    clip = Clip(W, H, [Shot(20, 100), Shot(20, 101), Shot(20, 102)])
+    source = render(tmp_path, clip, "eight_bit.avi")
+    ten_bit = tmp_path / "ten_bit.mp4"
+    subprocess.run(
+        [ffmpeg, "-loglevel", "error", "-i", str(source), "-c:v", "libx264", "-pix_fmt", "yuv420p10le", str(ten_bit)],
+        check=True,
+    )
+    assert not Video(str(ten_bit), 5184).info.luma_plane
+    result = detect_scenes(ten_bit)
+    assert_cuts(result.cuts, clip.cuts, tolerance=1)
