@@ -9,13 +9,14 @@ frames in between were brighter: a camera flash or a strobe, not a cut.
 
 Gradual transitions (fades through black, dissolves): a cross-fade of two unrelated pictures lowers the contrast
 (the luma standard deviation) of the frames in the middle, down to nothing for a fade through black. A dip in the
-contrast curve, between a frame before and a frame after that show different pictures, and whose middle frame is
-a blend of those two (or flat and dark), is a transition; the cut is put where the blend's weight passes from the
-outgoing to the incoming picture, the middle of the transition.
+contrast curve between two different pictures is a transition when it is a fade through black (or black frames or
+a card held between two shots), or, for a dissolve, when its deepest frame is a blend of the frames around it and
+the pictures across it differ more than the shot's own motion explains; the cut is put in its middle.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import statistics
 from dataclasses import dataclass
@@ -66,7 +67,6 @@ class ShotDetector:
         self._run: list[int] | None = None
         self._pending: list[tuple[int, int]] = []
         self._decided_hard = 0  # hard cuts are decided for frames < this
-        self._dip_next = 0
         self.max_buffered = 0
 
     # -- input ---------------------------------------------------------------------------------------------------
@@ -90,10 +90,11 @@ class ShotDetector:
             self._pending.append(tuple(self._run))
             self._run = None
         self._resolve(final=True)
-        cuts = sorted(set(self.hard) | set(self.gradual))
+        gradual = set(self.gradual)
+        cuts = sorted(set(self.hard) | gradual)
         kept: list[int] = []
         for c in cuts:  # one boundary, found by both paths a frame apart, is one cut
-            if kept and c - kept[-1] <= 1 and c in self.gradual:
+            if kept and c - kept[-1] <= 1 and c in gradual:
                 continue
             kept.append(c)
         return kept
@@ -112,7 +113,10 @@ class ShotDetector:
     def _decide_hard(self, t: int) -> None:
         c = self.config
         d = self.buf[t].d
-        if math.isnan(d) or d < c.cut_threshold or t in self._suppressed:
+        if t in self._suppressed:
+            self._suppressed.discard(t)  # each frame is decided once: the set stays as small as a flash
+            return
+        if math.isnan(d) or d < c.cut_threshold:
             return
         around = [
             self.buf[j].d
@@ -189,11 +193,13 @@ class ShotDetector:
 
     def _gradual_cut(self, start: int, end: int) -> int | None:
         c = self.config
-        if any(start < h <= end for h in self.hard):
+        # Hard cuts are appended in order: the ones near the dip are found by bisection.
+        near = self.hard[bisect.bisect_left(self.hard, start - self.w) : bisect.bisect_right(self.hard, end + self.w)]
+        if any(start < h <= end for h in near):
             return None
         # Sides: up to W frames, not across another (hard) cut.
-        begin = max([start - self.w, *(h for h in self.hard if h <= start)])
-        stop = min([end + self.w + 1, *(h for h in self.hard if h > end)])
+        begin = max([start - self.w, *(h for h in near if h <= start)])
+        stop = min([end + self.w + 1, *(h for h in near if h > end)])
         left = [i for i in range(begin, start) if i in self.buf]
         right = [i for i in range(end + 1, stop) if i in self.buf]
         if not left or not right:
