@@ -27,9 +27,12 @@ FEATURE_AREA = 96 * 54  # pixels of the small luma image every comparison works 
 PROGRESS_EVERY_S = 0.5  # seconds between two progress reports
 # Shorter videos are analysed in one pass: two halves cost two decoder start-ups, a keyframe seek and 2 x margin.
 SPLIT_MIN_S = 60.0
-# FFmpeg decoder threads in the one-pass case. One: its frame threading gains little on two cores (measured: 8% at
-# 720p for 24% more CPU), and the second core is better spent on the detector's thread, which overlaps decoding.
-DECODER_THREADS = 1
+# FFmpeg decoder threads in the one-pass case: its default (as many as cores). Measured on the shared 2-core
+# machine: one thread is ~10% faster when the neighbours keep the cores busy (load 7), two ~10% faster when they
+# leave one free (load 2-3). Two single-threaded decoders on the two halves of a short video (one detector taking
+# the second half's frames from a queue) were slower still at load 5 (0.85-1.0x of one decoder): each pays a seek
+# back to a keyframe, and the second core was not free.
+DECODER_THREADS = 0
 
 Progress = Callable[[int, int], None]
 

@@ -25,6 +25,7 @@ class Frame:
 
     @classmethod
     def of(cls, index: int, t: float, luma: np.ndarray) -> Frame:
+        luma = np.asarray(luma, dtype=np.float32)
         mean, std = cv2.meanStdDev(luma)
         frame = cls(index, t, luma, float(mean[0, 0]), float(std[0, 0]))
         if frame.std >= FLAT_SIGMA:
