@@ -1,7 +1,7 @@
 """detect_scenes: a video file in, its shots out.
 
 With two or more cores and a video long enough, the file is cut in two halves at its middle time. Each half is
-decoded (one FFmpeg thread each: frame threading in one decoder gains little on two cores, two decoders nearly 2x)
+decoded (one FFmpeg thread each: two decoders measured 1.15-1.4x one on a 5-minute clip, on a shared machine)
 and analysed by its own detector on its own thread; the second half starts `margin` before the middle and the first
 stops `margin` after it, so both detectors see the full context of every frame near the middle. Cuts before the
 middle come from the first half, the others from the second; the second half's frame numbers are made absolute by
