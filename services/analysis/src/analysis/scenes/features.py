@@ -20,7 +20,7 @@ class Frame:
     luma: np.ndarray  # small float32 image
     mean: float = 0.0
     std: float = 0.0
-    z: np.ndarray = field(default=None, repr=False)  # zero-mean, unit-variance luma (None when flat)
+    z: np.ndarray | None = field(default=None, repr=False)  # zero-mean, unit-variance luma (None when flat)
     d: float = math.nan  # distance to the previous frame
 
     @classmethod
