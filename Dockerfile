@@ -23,7 +23,7 @@ WORKDIR /app
 
 # Third-party dependencies first, from the lockfile and the members' pyproject.toml only, so this layer is rebuilt
 # when dependencies change, not on every code change. Keep this list in step with the workspace members
-# (services/gateway/tests/test_compose.py checks it).
+# (tools/tests/test_compose.py checks it).
 COPY pyproject.toml uv.lock ./
 COPY libs/common/pyproject.toml libs/common/
 COPY libs/worker_sdk/pyproject.toml libs/worker_sdk/
@@ -33,12 +33,16 @@ COPY services/production/pyproject.toml services/production/
 COPY services/analysis/pyproject.toml services/analysis/
 COPY services/gateway/pyproject.toml services/gateway/
 COPY workers/pyproject.toml workers/
+# The dev-only members (test support, developer tools): only their pyproject.toml, so uv sees the whole workspace;
+# `--no-dev` installs neither and .dockerignore keeps their code out of the build context.
+COPY libs/testing/pyproject.toml libs/testing/
+COPY tools/pyproject.toml tools/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-workspace
 
 # Then the workspace's own packages. They stay editable installs (uv's default) pointing at /app/libs and
-# /app/services: the code is in the image once, the migrations and alembic.ini files sit where the commands expect
-# them, and code that locates the repository from its own path (gateway.launcher, gateway.compose_config) works.
+# /app/services: the code is in the image once, and the migrations and alembic.ini files sit where the commands
+# expect them.
 COPY libs ./libs
 COPY services ./services
 COPY workers ./workers

@@ -11,13 +11,13 @@ setup:
 	@$(UV) sync --frozen --quiet
 
 run: setup
-	@$(PY) -m gateway.launcher run
+	@$(PY) -m suite_tools.launcher run
 
 up: setup
-	@$(PY) -m gateway.launcher up
+	@$(PY) -m suite_tools.launcher up
 
 down: setup
-	@$(PY) -m gateway.launcher down
+	@$(PY) -m suite_tools.launcher down
 
 test: setup
 	@bash deploy/ci/prepare.sh
@@ -27,7 +27,7 @@ lint: setup
 	@$(UV) run --frozen ruff check . && $(UV) run --frozen ruff format --check .
 
 compose-config: setup
-	@$(PY) -m gateway.compose_config
+	@$(PY) -m suite_tools.compose_config
 
 bench: setup
 	@$(PY) bench/http_load.py

@@ -39,10 +39,10 @@ from typing import Any
 
 import httpx
 
-from common import testing
-from common.testing.tcp_proxy import free_port
-from gateway.launcher import ROOT, Suite
-from gateway.routes import SERVICES
+import suite_testing as testing
+from gateway.registry import SERVICES
+from suite_testing import free_port
+from suite_tools.launcher import ROOT, Suite
 
 REDIS_URL = "redis://127.0.0.1:6379"
 

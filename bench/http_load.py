@@ -28,10 +28,10 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from common import testing
-from common.testing.tcp_proxy import free_port
-from gateway.launcher import Suite
-from gateway.routes import SERVICES
+import suite_testing as testing
+from gateway.registry import SERVICES
+from suite_testing import free_port
+from suite_tools.launcher import Suite
 
 POST_SCRIPT = """
 counter = 0

@@ -14,16 +14,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from typing import Any
 
 import asyncpg
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
-from common import testing
+import suite_testing as testing
 from common.broker import Topology, declare_events_exchange, make_broker
 from common.db import create_sessionmaker, new_metadata
-from common.outbox import Outbox, OutboxMixin
+from common.outbox import NOTIFY_CHANNEL, Outbox, OutboxMixin
 from common.relay import OutboxRelay
 from common.settings import SuiteSettings
 
@@ -50,12 +49,7 @@ async def main(events: int, batch: int) -> None:
     topology = Topology.from_settings(settings)
     broker = make_broker(settings, name="bench-relay")
     try:
-
-        def build(connection: Any) -> None:
-            OutboxMessage.__table__.create(connection)
-
-        async with engine.begin() as connection:
-            await connection.run_sync(build)
+        await testing.create_schema(url, Base.metadata, notify={"outbox": NOTIFY_CHANNEL})
         sessionmaker = create_sessionmaker(engine)
         outbox = Outbox(OutboxMessage, producer="bench", publishes=[ROUTING_KEY])
         for start in range(0, events, 500):

@@ -23,7 +23,7 @@ from typing import Any
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from common import testing
+import suite_testing as testing
 
 CATALOG_DIR = Path(__file__).resolve().parents[1] / "services" / "catalog"
 

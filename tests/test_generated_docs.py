@@ -12,6 +12,6 @@ def test_asyncapi_documents_match_the_code():
     # The documents describe the default deployment: no test prefixes or local overrides.
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SUITE_", "TEST_"))}
     result = subprocess.run(
-        [sys.executable, "-m", "common.asyncapi", "--check"], cwd=REPO, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "suite_tools.asyncapi", "--check"], cwd=REPO, env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr

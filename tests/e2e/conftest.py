@@ -11,10 +11,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from common import testing
-from common.testing.tcp_proxy import free_port
-from gateway.launcher import Suite
-from gateway.routes import SERVICES
+import suite_testing as testing
+from gateway.registry import SERVICES
+from suite_testing import free_port
+from suite_tools.launcher import Suite
 
 REPO = Path(__file__).resolve().parents[2]
 N8N_DIR = REPO / "deploy" / "n8n"

@@ -16,11 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
-from common import testing
-from common.testing import TEST_API_KEY
-from common.testing.tcp_proxy import free_port
-from gateway.launcher import ROOT, Suite
-from gateway.routes import SERVICES
+import suite_testing as testing
+from gateway.registry import SERVICES
+from suite_testing import TEST_API_KEY, free_port
+from suite_tools.launcher import ROOT, Suite
 
 from .conftest import _drop_databases
 

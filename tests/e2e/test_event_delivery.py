@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from common.testing import TEST_API_KEY
-from gateway.launcher import Suite
+from suite_testing import TEST_API_KEY
+from suite_tools.launcher import Suite
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from common.testing import TEST_API_KEY
-from gateway.launcher import Suite
+from suite_testing import TEST_API_KEY
+from suite_tools.launcher import Suite
 
 DEADLINE_SECONDS = 60.0
 

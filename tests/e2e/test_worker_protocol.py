@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from common.testing import TEST_API_KEY, TEST_WORKER_KEY
-from gateway.launcher import Suite
+from suite_testing import TEST_API_KEY, TEST_WORKER_KEY
+from suite_tools.launcher import Suite
 
 
 def data(response: httpx.Response) -> Any:

@@ -1,25 +1,18 @@
 """Fixtures for testing libs/common against real PostgreSQL and RabbitMQ.
 
-The schema is built from the models (the services build theirs with their migrations), plus the NOTIFY trigger.
+The schema is the outbox and inbox models' tables with the NOTIFY trigger the services' migrations create.
 """
 
 from collections.abc import AsyncIterator
-from typing import Any
 
-import asyncpg
 import pytest
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
 from sqlalchemy import Integer, String
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from common import testing
+import suite_testing as testing
 from common.db import new_metadata
-from common.migrations import create_notify_trigger
+from common.n8n import WorkflowRunMixin
 from common.outbox import NOTIFY_CHANNEL, InboxMixin, OutboxMixin
-
-testing.apply_suite_env()
 
 
 class Base(DeclarativeBase):
@@ -34,6 +27,10 @@ class ProcessedMessage(InboxMixin, Base):
     pass
 
 
+class WorkflowRun(WorkflowRunMixin, Base):
+    pass
+
+
 class Effect(Base):
     """What the test consumer does: one row per applied event."""
 
@@ -44,26 +41,9 @@ class Effect(Base):
 
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
-    name = f"test_common_{testing.RUN_ID}"
-    admin = await asyncpg.connect(testing.ADMIN_DATABASE_URL)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    url = testing.database_url_for(name)
-    engine = create_async_engine(url)
-
-    def build(connection: Any) -> None:
-        Base.metadata.create_all(connection)
-        with Operations.context(MigrationContext.configure(connection)):
-            create_notify_trigger("outbox", NOTIFY_CHANNEL)
-
-    async with engine.begin() as connection:
-        await connection.run_sync(build)
-    await engine.dispose()
-    yield url
-    admin = await asyncpg.connect(testing.ADMIN_DATABASE_URL)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
+    async with testing.throwaway_database(f"test_common_{testing.RUN_ID}") as url:
+        await testing.create_schema(url, Base.metadata, notify={"outbox": NOTIFY_CHANNEL})
+        yield url
 
 
 @pytest.fixture(autouse=True)

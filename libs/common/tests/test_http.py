@@ -59,9 +59,10 @@ async def hook(thing_id: str) -> dict:
     return ok({"id": thing_id})
 
 
-def make_client(auth: str = "on") -> httpx.AsyncClient:
+def make_client(auth: str = "on", cors_origins: str = "") -> httpx.AsyncClient:
     suite = SuiteSettings(
         auth=auth,
+        cors_origins=cors_origins,
         api_keys=f"{API_KEY},other",
         worker_keys=WORKER_KEY,
         webhook_token=WEBHOOK_TOKEN,
@@ -182,3 +183,65 @@ def test_production_refuses_missing_secrets():
         SuiteSettings(environment="production", api_keys="", webhook_token="real")
     with pytest.raises(ValueError, match="SUITE_WEBHOOK_TOKEN"):
         SuiteSettings(environment="production", api_keys="k", webhook_token="")
+
+
+LONG_API_KEY, LONG_WORKER_KEY, LONG_TOKEN = "a" * 32, "w" * 32, "t" * 32
+
+
+@pytest.mark.parametrize(
+    ("overrides", "refusal"),
+    [
+        ({"auth": "off"}, "SUITE_AUTH=off"),
+        ({"api_keys": "short-key"}, "at least 32"),
+        ({"worker_keys": "short"}, "at least 32"),
+        ({"webhook_token": "dev-webhook-token"}, "real secret"),
+        ({"webhook_token": ""}, "real secret"),
+        ({"webhook_token": LONG_API_KEY}, "must all differ"),
+        ({"worker_keys": LONG_API_KEY}, "must all differ"),
+    ],
+)
+def test_production_refuses_settings_that_cannot_be_deployed(overrides, refusal):
+    settings = {"api_keys": LONG_API_KEY, "worker_keys": LONG_WORKER_KEY, "webhook_token": LONG_TOKEN}
+    SuiteSettings(environment="production", **settings)  # the sound configuration starts
+    with pytest.raises(ValueError, match=refusal):
+        SuiteSettings(environment="production", **{**settings, **overrides})
+
+
+def test_cors_never_allows_a_wildcard():
+    with pytest.raises(ValueError, match="wildcard"):
+        SuiteSettings(cors_origins="*")
+
+
+class TestBrowserEdges:
+    async def test_every_response_carries_the_security_headers(self):
+        async with make_client() as client:
+            for response in (
+                await client.get("/api/things/t1", headers={"X-API-Key": API_KEY}),
+                await client.get("/api/things/t1"),  # refused: 401 carries them too
+                await client.get("/api/things/fail/boom", headers={"X-API-Key": API_KEY}),
+            ):
+                assert response.headers["x-content-type-options"] == "nosniff"
+                assert response.headers["x-frame-options"] == "DENY"
+                assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+                assert "server" not in response.headers
+
+    async def test_cors_answers_configured_origins_only(self):
+        admin = "https://admin.studio.example"
+        preflight = {
+            "Origin": admin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "x-api-key",
+        }
+        async with make_client(cors_origins=admin) as client:
+            allowed = await client.options("/api/things", headers=preflight)
+            assert allowed.status_code == 200
+            assert allowed.headers["access-control-allow-origin"] == admin
+            assert allowed.headers["access-control-allow-credentials"] == "true"
+            actual = await client.get("/api/things/t1", headers={"Origin": admin, "X-API-Key": API_KEY})
+            assert actual.headers["access-control-allow-origin"] == admin
+
+            other = await client.options("/api/things", headers={**preflight, "Origin": "https://evil.example"})
+            assert "access-control-allow-origin" not in other.headers
+        async with make_client() as client:  # none configured: no CORS at all
+            response = await client.get("/api/things/t1", headers={"Origin": admin, "X-API-Key": API_KEY})
+            assert "access-control-allow-origin" not in response.headers

@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common import testing
+import suite_testing as testing
 from common.broker import declare_events_exchange
 from common.db import create_engine, create_sessionmaker
 from common.outbox import Outbox
 from common.settings import ServiceSettings
-from common.testing.tcp_proxy import TcpProxy
 from common.worker import WorkerContext, build_worker, run_worker
+from suite_testing import TcpProxy
 
 from .conftest import Effect, OutboxMessage, ProcessedMessage
 

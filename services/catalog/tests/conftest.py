@@ -1,28 +1,17 @@
-from collections.abc import AsyncIterator
+"""Catalog's tests: the suite's fixtures (suite_testing.plugin) for this service."""
+
 from pathlib import Path
 
-import httpx
 import pytest
 
-from common import testing
+from suite_testing import ServiceUnderTest
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
-testing.apply_suite_env()
 
 
-database_url, _clean_database = testing.database_fixtures("catalog", SERVICE_DIR)
-
-
-@pytest.fixture
-def settings(database_url: str):
+@pytest.fixture(scope="session")
+def suite_service() -> ServiceUnderTest:
+    from catalog.main import create_app
     from catalog.settings import CatalogSettings
 
-    return CatalogSettings(database_url=database_url)
-
-
-@pytest.fixture
-async def client(settings) -> AsyncIterator[httpx.AsyncClient]:
-    from catalog.main import create_app
-
-    async with testing.running_app(create_app(settings)) as client:
-        yield client
+    return ServiceUnderTest("catalog", SERVICE_DIR, settings=CatalogSettings, app=create_app)

@@ -1,6 +1,6 @@
-"""Fixtures for ideation's service tests: a migrated database, the app, a fake n8n and the worker's dispatcher."""
+"""Ideation's tests: the suite's fixtures (suite_testing.plugin) for this service, its dispatcher and probes."""
 
-from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -9,59 +9,27 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from common import testing
-from common.db import create_engine, create_sessionmaker
+import suite_testing as testing
 from common.settings import SuiteSettings
-from common.testing.fake_n8n import FakeN8n
+from suite_testing import FakeN8n, ServiceUnderTest
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 PUBLIC_URL = "http://suite.test:8000"
-testing.apply_suite_env()
-
-
-database_url, _clean_database = testing.database_fixtures("ideation", SERVICE_DIR)
-
-
-@pytest.fixture
-def settings(database_url: str):
-    from ideation.settings import IdeationSettings
-
-    return IdeationSettings(database_url=database_url, suite=SuiteSettings(public_url=PUBLIC_URL))
-
-
-@pytest.fixture
-async def client(settings) -> AsyncIterator[httpx.AsyncClient]:
-    from ideation.main import create_app
-
-    async with testing.running_app(create_app(settings)) as client:
-        yield client
-
-
-@pytest.fixture
-async def anonymous_client(settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with a client that sends no credentials at all."""
-    from ideation.main import create_app
-
-    async with testing.running_app(create_app(settings), api_key=None) as client:
-        yield client
 
 
 @pytest.fixture(scope="session")
-async def sessionmaker(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url, pool_size=5)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
+def suite_service() -> ServiceUnderTest:
+    from ideation.main import create_app
+    from ideation.settings import IdeationSettings
 
-
-# --- a fake n8n: a loopback HTTP server that records trigger requests ---------------------------------------------
+    settings = partial(IdeationSettings, suite=SuiteSettings(public_url=PUBLIC_URL))
+    return ServiceUnderTest("ideation", SERVICE_DIR, settings=settings, app=create_app)
 
 
 @pytest.fixture
-async def n8n() -> AsyncIterator[FakeN8n]:
-    server = FakeN8n()
-    await server.start()
-    yield server
-    await server.close()
+def n8n(fake_n8n: FakeN8n) -> FakeN8n:
+    """A loopback HTTP server in place of n8n's webhook triggers, recording what it is sent."""
+    return fake_n8n
 
 
 @pytest.fixture

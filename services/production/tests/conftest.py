@@ -1,45 +1,25 @@
-from collections.abc import AsyncIterator, Awaitable, Callable
+"""Production's tests: the suite's fixtures (suite_testing.plugin) for this service, and its read-model feeder."""
+
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from common import testing
-from common.testing.fake_n8n import FakeN8n
+from suite_testing import ServiceUnderTest
 
 from .helpers import TYPE_CODE, envelope, project_type_payload, workflow_payload
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
-testing.apply_suite_env()
-# Broker objects of this run (prefixed with SUITE_BROKER_PREFIX) are deleted by the root conftest at session end.
 
 
-database_url, _clean_database = testing.database_fixtures("production", SERVICE_DIR)
-
-
-@pytest.fixture
-def settings(database_url: str):
+@pytest.fixture(scope="session")
+def suite_service() -> ServiceUnderTest:
+    from production.main import create_app
     from production.settings import ProductionSettings
 
-    return ProductionSettings(database_url=database_url)
-
-
-@pytest.fixture
-async def client(settings) -> AsyncIterator[httpx.AsyncClient]:
-    from production.main import create_app
-
-    async with testing.running_app(create_app(settings)) as client:
-        yield client
-
-
-@pytest.fixture
-async def sessionmaker(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Sessions on the test database outside the app (service calls, direct checks); 30 connections at most."""
-    engine = create_async_engine(database_url, pool_size=20, max_overflow=10)
-    yield async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-    await engine.dispose()
+    return ServiceUnderTest("production", SERVICE_DIR, settings=ProductionSettings, app=create_app)
 
 
 class ReadModel:
@@ -84,27 +64,3 @@ async def project(client: httpx.AsyncClient, project_type: dict[str, Any]) -> di
     from .helpers import create_project
 
     return await create_project(client)
-
-
-@pytest.fixture
-def outbox(database_url: str) -> Callable[..., Awaitable[list[dict[str, Any]]]]:
-    """The events written so far, oldest first: ``await outbox("production.task.ready.v1")``."""
-
-    async def read(routing_key: str | None = None) -> list[dict[str, Any]]:
-        rows = await testing.outbox_rows(database_url)
-        return [
-            {"routing_key": row["routing_key"], **row["body"]}
-            for row in rows
-            if routing_key is None or row["routing_key"] == routing_key
-        ]
-
-    return read
-
-
-@pytest.fixture
-async def fake_n8n() -> AsyncIterator[FakeN8n]:
-    """n8n's execution-workflow trigger, faked at its boundary (``fake_n8n.url("suite-execution")``)."""
-    server = FakeN8n()
-    await server.start()
-    yield server
-    await server.close()

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from common.ids import new_id
-from common.testing import TEST_WEBHOOK_TOKEN, TEST_WORKER_KEY, ok_data
+from suite_testing import TEST_WEBHOOK_TOKEN, TEST_WORKER_KEY, ok_data
 
 WEBHOOK_HEADERS = {"X-Webhook-Token": TEST_WEBHOOK_TOKEN}
 WORKER_HEADERS = {"X-API-Key": TEST_WORKER_KEY}

@@ -13,9 +13,14 @@ from fastapi.responses import JSONResponse
 from common.auth import AuthMiddleware, WorkerRoute
 from common.db import create_engine, create_sessionmaker
 from common.errors import install_error_handlers
-from common.health import probe_broker, probe_database
+from common.health import probe_broker, probe_database, probe_outbox
 from common.logs import configure_logging
-from common.middleware import BodyLimitMiddleware, RequestContextMiddleware, TrailingSlashMiddleware
+from common.middleware import (
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+    TrailingSlashMiddleware,
+    add_edge_middlewares,
+)
 from common.settings import ServiceSettings
 
 LifespanHook = Callable[[FastAPI], Awaitable[None]]
@@ -78,7 +83,9 @@ def create_service_app(
 
     @app.get("/health", tags=["health"], summary=f"Health of the {name} service, its database and the broker")
     async def health() -> JSONResponse:
-        database, broker = await asyncio.gather(probe_database(app.state.engine), probe_broker(settings.suite.amqp_url))
+        database, broker, outbox = await asyncio.gather(
+            probe_database(app.state.engine), probe_broker(settings.suite.amqp_url), probe_outbox(app.state.engine)
+        )
         healthy = database["status"] == "ok" and broker["status"] == "ok"
         body = {
             "code": 0 if healthy else 503,
@@ -88,6 +95,7 @@ def create_service_app(
                 "status": "ok" if healthy else "degraded",
                 "database": database,
                 "broker": broker,
+                "outbox": outbox,
             },
         }
         return JSONResponse(body, status_code=200 if healthy else 503)
@@ -95,6 +103,8 @@ def create_service_app(
     # Starlette runs the last added middleware first: trailing slashes fold before anything reads the path.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.suite.max_request_body_bytes)
     app.add_middleware(AuthMiddleware, settings=settings.suite, worker_routes=tuple(worker_routes))
+    # Outside auth: a browser's CORS preflight carries no key, and refusals carry the security headers too.
+    add_edge_middlewares(app, cors_origins=settings.suite.cors_origin_list)
     app.add_middleware(RequestContextMiddleware, service=name)
     app.add_middleware(TrailingSlashMiddleware)
     return app

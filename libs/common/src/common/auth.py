@@ -1,4 +1,4 @@
-"""Authentication at each service's edge (contract.md, "Integration contracts").
+"""Authentication at each service's edge (docs/spec/contract.md, "Integration contracts").
 
 - API clients: ``X-API-Key: <key>`` or ``Authorization: Bearer <key>`` with a key from ``SUITE_API_KEYS``.
 - n8n: ``X-Webhook-Token: <SUITE_WEBHOOK_TOKEN>`` on ``/api/webhooks/...`` (and only there).

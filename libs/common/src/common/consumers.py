@@ -9,27 +9,20 @@ from typing import Any
 
 from faststream import AckPolicy
 from faststream.rabbit import RabbitBroker, RabbitMessage
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from common.broker import Topology
+from common.broker import Topology, bind_queue, declare_dead_letter_queues
+from common.db import is_transient
 from common.outbox import InboxMixin, record_processed
+from common.pgnotify import wait_for
 
 logger = logging.getLogger(__name__)
 
 EventHandler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
 
-# A database outage is not the message's fault: it is retried in place (the message stays unacknowledged) for about
-# a minute before the failure counts as a delivery, so an outage does not push good events into the dead letters.
-TRANSIENT_RETRIES = 8
-MAX_TRANSIENT_DELAY_SECONDS = 10.0
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Errors of the connection to the database rather than of the event's content."""
-    if isinstance(exc, DBAPIError):
-        return exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError))
-    return isinstance(exc, (OSError, ConnectionError, TimeoutError))
+# A database outage is not the message's fault: it is retried in place (the message stays unacknowledged, no
+# delivery of the queue's limit is spent) for as long as the outage lasts, backing off to MAX_TRANSIENT_DELAY_SECONDS.
+MAX_TRANSIENT_DELAY_SECONDS = 5.0
 
 
 class EventConsumers:
@@ -48,8 +41,8 @@ class EventConsumers:
         self.sessionmaker = sessionmaker
         self.inbox_model = inbox_model
         self.queues: dict[str, list[str]] = {}
-        self.transient_retries = TRANSIENT_RETRIES
         self.transient_first_delay = 0.5
+        self.stopping = asyncio.Event()  # set on shutdown: an event waiting out an outage goes back to its queue
 
     def on(self, queue_name: str, routing_keys: list[str]) -> Callable[[EventHandler], EventHandler]:
         """Register ``async (session, event)`` for these routing keys on the quorum queue ``queue_name``."""
@@ -61,16 +54,17 @@ class EventConsumers:
                 event_id = message.message_id or body.get("id")
                 if not event_id:
                     raise ValueError("event without id")
-                for attempt in range(self.transient_retries + 1):
+                delay = self.transient_first_delay
+                while True:
                     try:
                         await self._apply_once(queue_name, event_id, body, apply)
                         return
                     except Exception as exc:
-                        if not is_transient(exc) or attempt == self.transient_retries:
+                        if not is_transient(exc) or self.stopping.is_set():
                             raise
-                        delay = min(self.transient_first_delay * 2**attempt, MAX_TRANSIENT_DELAY_SECONDS)
                         logger.warning("database unavailable for %s (%s); retrying in %.1fs", queue_name, exc, delay)
-                        await asyncio.sleep(delay)
+                        await wait_for(self.stopping, delay)
+                        delay = min(delay * 2, MAX_TRANSIENT_DELAY_SECONDS)
 
             handle.__name__ = apply.__name__
             handle.__doc__ = apply.__doc__
@@ -89,12 +83,11 @@ class EventConsumers:
                 logger.info("event %s already applied by %s", event_id, consumer)
 
     async def declare(self) -> None:
-        """Dead-letter queues and the extra routing-key bindings; call once the broker is connected."""
-        from common.broker import bind_queue, declare_dead_letter_queues
-
+        """Every consumer queue with all its bindings, and the dead-letter queues; call once the broker is
+        connected. Idempotent: the one-shot topology step runs it before any publisher starts, so events published
+        while a consumer is not running yet wait in its queue."""
         await declare_dead_letter_queues(self.broker, self.topology, list(self.queues))
         for name, keys in self.queues.items():
-            if len(keys) > 1:
-                await bind_queue(
-                    self.broker, self.topology.consumer_queue(name, keys[0]), self.topology.events_exchange, keys[1:]
-                )
+            await bind_queue(
+                self.broker, self.topology.consumer_queue(name, keys[0]), self.topology.events_exchange, keys
+            )

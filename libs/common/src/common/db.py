@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, String, func
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -49,7 +50,10 @@ class SoftDeleteMixin:
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # No pre-ping: it costs a round trip per checkout; a dead connection fails one request and is discarded.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    # hide_parameters: a logged database error shows the statement, never the values (credentials, personal data).
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, hide_parameters=True
+    )
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -76,3 +80,34 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # scope="function": commit before the response is sent, so a failed commit becomes an error response.
 SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+# SQLSTATEs that say "the database cannot serve you right now" rather than "this statement is wrong": connection
+# exceptions (class 08), insufficient resources (53: too many clients, out of memory, disk full), operator
+# intervention (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now: starting up or shutting down),
+# a read-only transaction during a failover (25006), and conflicts that a retry resolves (40001, 40P01).
+TRANSIENT_SQLSTATE_CLASSES = ("08", "53")
+TRANSIENT_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "25006", "40001", "40P01"})
+
+
+def sqlstate_of(exc: BaseException) -> str | None:
+    """The SQLSTATE carried by ``exc`` or any exception it wraps (SQLAlchemy → its DBAPI adapter → asyncpg)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        code = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(code, str) and len(code) == 5:
+            return code
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Errors of the database's availability rather than of the event's content: retry, do not blame the message."""
+    code = sqlstate_of(exc)
+    if code is not None:
+        return code[:2] in TRANSIENT_SQLSTATE_CLASSES or code in TRANSIENT_SQLSTATES
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError))
+    return isinstance(exc, (OSError, ConnectionError, TimeoutError))

@@ -12,7 +12,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from common.db import is_transient
+
 logger = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 2
 
 
 class AppError(Exception):
@@ -97,8 +100,20 @@ def error_body(status: int, message: str, data: Any = None) -> dict[str, Any]:
     return {"code": status, "msg": message, "data": jsonable_encoder(data)}
 
 
+# Sent on every response by common.middleware.SecurityHeadersMiddleware; error responses carry them themselves,
+# because a 500 is rendered outside the middleware stack.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
 def error_response(status: int, message: str, data: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error_body(status, message, data), status_code=status, headers=headers)
+    return JSONResponse(
+        error_body(status, message, data), status_code=status, headers={**SECURITY_HEADERS, **(headers or {})}
+    )
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -150,6 +165,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if is_transient(exc):
+            return _database_unavailable(request, exc)
         # Input PostgreSQL cannot store (a NUL character, a number beyond its range) is the caller's error.
         reason = str(exc.orig)
         if any(marker in reason for marker in _UNSTORABLE_INPUT):
@@ -160,5 +177,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_transient(exc):
+            return _database_unavailable(request, exc)
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(500, "Internal server error")
+
+
+def _database_unavailable(request: Request, exc: BaseException) -> JSONResponse:
+    """The database is restarting, refusing connections or out of connections: 503, and the client may retry."""
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return error_response(
+        503, "The database is unavailable right now; retry shortly", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+    )

@@ -21,6 +21,31 @@ async def probe_database(engine: AsyncEngine) -> dict[str, Any]:
         return {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
 
 
+OUTBOX_STATE = text(
+    "SELECT count(*) FILTER (WHERE failed_at IS NOT NULL) AS failed,"
+    " count(*) FILTER (WHERE failed_at IS NULL) AS pending,"
+    " extract(epoch FROM now() - min(created_at) FILTER (WHERE failed_at IS NULL)) AS oldest_pending_seconds"
+    " FROM outbox WHERE published_at IS NULL"
+)
+
+
+async def probe_outbox(engine: AsyncEngine) -> dict[str, Any]:
+    """Unpublished events: ``pending`` (the relay's backlog) and ``failed`` (set aside as unpublishable: they need an
+    operator, docs/operations.md "Outbox"). ``status`` is ``attention`` while any row is set aside."""
+    try:
+        async with asyncio.timeout(PROBE_TIMEOUT_SECONDS), engine.connect() as connection:
+            row = (await connection.execute(OUTBOX_STATE)).one()
+    except Exception as exc:
+        return {"status": "unknown", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    oldest = row.oldest_pending_seconds
+    return {
+        "status": "attention" if row.failed else "ok",
+        "pending": row.pending,
+        "failed": row.failed,
+        "oldest_pending_seconds": round(float(oldest), 3) if oldest is not None else None,
+    }
+
+
 async def probe_broker(amqp_url: str) -> dict[str, Any]:
     try:
         async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):

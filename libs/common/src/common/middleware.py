@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from common.errors import error_response
+from common.errors import SECURITY_HEADERS, error_response
 from common.ids import new_id
 from common.logs import request_id_var
 
 access_logger = logging.getLogger("access")
+logger = logging.getLogger(__name__)
+
+MAX_REQUEST_ID_LENGTH = 128
+# Printable ASCII without spaces: the id travels on as an HTTP header, a log field and an AMQP correlation id (a
+# short string of at most 255 bytes), so anything else is replaced rather than passed on.
+REQUEST_ID = re.compile(rf"^[\x21-\x7e]{{1,{MAX_REQUEST_ID_LENGTH}}}$")
+
+
+def accepted_request_id(sent: str | None) -> str:
+    """The caller's ``X-Request-ID`` when it is a usable id, else a fresh one (the refused value is logged)."""
+    if not sent:
+        return new_id()
+    if REQUEST_ID.match(sent):
+        return sent
+    request_id = new_id()
+    logger.warning(
+        "X-Request-ID refused (%d characters, printable ASCII up to %d expected); using %s instead: %r",
+        len(sent),
+        MAX_REQUEST_ID_LENGTH,
+        request_id,
+        sent[:80],
+    )
+    return request_id
 
 
 class TrailingSlashMiddleware:
@@ -32,6 +56,49 @@ class TrailingSlashMiddleware:
                 if raw:
                     scope["raw_path"] = raw.rstrip(b"/") or b"/"
         await self.app(scope, receive, send)
+
+
+_SECURITY_HEADERS = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+
+
+class SecurityHeadersMiddleware:
+    """Headers every response carries for browsers: no MIME sniffing, never framed, no referrer. (The server's
+    version is not announced: uvicorn runs with ``--no-server-header``.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in _SECURITY_HEADERS:
+                    if name.decode() not in headers:
+                        headers.raw.append((name, value))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def add_edge_middlewares(app: ASGIApp, *, cors_origins: list[str]) -> None:
+    """Security headers and, when origins are configured, CORS for those origins only (credentials allowed)."""
+    from starlette.middleware.cors import CORSMiddleware
+
+    if cors_origins:
+        app.add_middleware(  # type: ignore[attr-defined]
+            CORSMiddleware,
+            allow_origins=cors_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID", "Last-Event-ID"],
+            expose_headers=["X-Request-ID", "X-Served-By"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware)  # type: ignore[attr-defined]
 
 
 class BodyLimitMiddleware:
@@ -72,7 +139,7 @@ class BodyLimitMiddleware:
 
 
 class RequestContextMiddleware:
-    """Gives each request an id (``X-Request-ID``, taken from the caller when sent), names the service that
+    """Gives each request an id (``X-Request-ID``, taken from the caller when it is a valid id), names the service that
     answered (``X-Served-By``, which makes routing visible through the gateway) and logs one access line."""
 
     def __init__(self, app: ASGIApp, *, service: str) -> None:
@@ -83,7 +150,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, b"x-request-id") or new_id()
+        request_id = accepted_request_id(_header(scope, b"x-request-id"))
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status_holder = {"status": 500}

@@ -53,9 +53,13 @@ class Repository(Generic[M]):
         return instance
 
     async def paginate(self, statement: Select[tuple[M]], page: PageParams) -> tuple[Sequence[M], int]:
+        """One page of ``statement``'s rows and the total count (for ``Page`` responses)."""
         total = await self.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-        rows = (await self.session.scalars(statement.offset(page.offset).limit(page.size))).all()
-        return rows, int(total or 0)
+        return await self.slice(statement, page), int(total or 0)
+
+    async def slice(self, statement: Select[tuple[M]], page: PageParams) -> Sequence[M]:
+        """One page of ``statement``'s rows, without a count (for responses that are a bare list)."""
+        return (await self.session.scalars(statement.offset(page.offset).limit(page.size))).all()
 
     async def all(self, statement: Select[tuple[M]]) -> Sequence[M]:
         return (await self.session.scalars(statement)).all()

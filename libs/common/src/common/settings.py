@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_WEBHOOK_TOKEN = "dev-webhook-token"
+MIN_SECRET_LENGTH = 32
 
 
 class SuiteSettings(BaseSettings):
@@ -29,22 +30,52 @@ class SuiteSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     max_request_body_bytes: int = 100 * 1024 * 1024
+    # Browser origins allowed to call the API (an admin front end on its own origin), comma-separated; empty: none.
+    # Never a wildcard: credentials (API keys) travel with these requests.
+    cors_origins: str = ""
 
     @field_validator("public_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _no_wildcard_origin(cls, value: str) -> str:
+        if "*" in value:
+            raise ValueError("SUITE_CORS_ORIGINS lists explicit origins; a wildcard is refused (keys are credentials)")
+        return value
+
     @model_validator(mode="after")
     def _secrets_outside_development(self) -> SuiteSettings:
-        if self.environment == "production" and self.auth == "on":
-            if not self.api_key_set:
-                raise ValueError("SUITE_API_KEYS must be set when SUITE_ENVIRONMENT=production")
-            if not self.webhook_token or self.webhook_token == DEVELOPMENT_WEBHOOK_TOKEN:
-                raise ValueError("SUITE_WEBHOOK_TOKEN must be set to a real secret in production")
+        if self.environment == "production":
+            self._check_production_secrets()
         if not self.webhook_token and self.environment != "production":
             self.webhook_token = DEVELOPMENT_WEBHOOK_TOKEN
         return self
+
+    def _check_production_secrets(self) -> None:
+        """What must never be deployed: no auth, missing or short secrets, shared secrets, development fallbacks."""
+        if self.auth != "on":
+            raise ValueError("SUITE_AUTH=off is refused when SUITE_ENVIRONMENT=production")
+        if not self.api_key_set:
+            raise ValueError("SUITE_API_KEYS must be set when SUITE_ENVIRONMENT=production")
+        if not self.webhook_token or self.webhook_token == DEVELOPMENT_WEBHOOK_TOKEN:
+            raise ValueError("SUITE_WEBHOOK_TOKEN must be set to a real secret in production")
+        secrets = {
+            "SUITE_API_KEYS": self.api_key_set,
+            "SUITE_WORKER_KEYS": self.worker_key_set,
+            "SUITE_WEBHOOK_TOKEN": frozenset({self.webhook_token}),
+        }
+        for name, values in secrets.items():
+            if any(len(value) < MIN_SECRET_LENGTH for value in values):
+                raise ValueError(f"{name}: every secret must be at least {MIN_SECRET_LENGTH} characters in production")
+        if self.webhook_token in self.api_key_set | self.worker_key_set or self.api_key_set & self.worker_key_set:
+            raise ValueError("API keys, worker keys and the webhook token must all differ")
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return sorted(_split(self.cors_origins))
 
     @property
     def api_key_set(self) -> frozenset[str]:
@@ -74,4 +105,16 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = 10
     relay_batch_size: int = 100
     relay_poll_seconds: float = 1.0
+    # Housekeeping of the messaging tables (common.housekeeping): published outbox rows and processed-message rows
+    # older than these are deleted every prune_interval_seconds by the service's worker.
+    outbox_retention_hours: float = Field(default=168.0, gt=0)
+    inbox_retention_hours: float = Field(default=720.0, gt=0)
+    prune_interval_seconds: float = Field(default=3600.0, gt=0)
     suite: SuiteSettings = Field(default_factory=SuiteSettings)
+
+    @model_validator(mode="after")
+    def _inbox_outlives_outbox(self) -> ServiceSettings:
+        # An event can be re-sent for as long as its outbox row exists; the inbox must still remember it by then.
+        if self.inbox_retention_hours < self.outbox_retention_hours:
+            raise ValueError("inbox_retention_hours must be at least outbox_retention_hours")
+        return self

@@ -3,7 +3,7 @@ import hashlib
 
 import httpx
 
-from common.testing import assert_envelope_error, ok_data, outbox_rows
+from suite_testing import assert_envelope_error, ok_data, outbox_rows
 
 
 def asset_body(content: bytes = b"frame-bytes", **overrides):

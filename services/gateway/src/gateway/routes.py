@@ -1,4 +1,4 @@
-"""The route table: the single source of truth for which service owns which path of the unified ``/api``.
+"""The route table: which service owns which path of the unified ``/api``, built from ``gateway.registry``.
 
 Traefik's routers are generated from it (``gateway.traefik``); Traefik picks the longest matching prefix, so
 ``/api/tasks/monitoring`` reaches analysis while the rest of ``/api/tasks`` reaches production.
@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SERVICES = ("catalog", "ideation", "production", "analysis")
+from gateway.registry import REGISTRY, SERVICES
+
+__all__ = ["ROUTE_TABLE", "SERVICES", "Route", "owner_of"]
 
 
 @dataclass(frozen=True)
@@ -33,21 +35,8 @@ class Route:
         return path == self.prefix or path.startswith(self.prefix + "/")
 
 
-ROUTE_TABLE: tuple[Route, ...] = (
-    Route("/api/assets", "catalog"),
-    Route("/api/inspirations", "ideation"),
-    Route("/api/project-types", "ideation"),
-    Route("/api/workflow-registry", "ideation"),
-    Route("/api/webhooks/n8n/inspiration", "ideation"),
-    Route("/api/projects", "production"),
-    Route("/api/tasks", "production"),
-    Route("/api/worker-configs", "production"),
-    Route("/api/platform-accounts", "production"),
-    Route("/api/webhooks/n8n/project_creation", "production"),
-    Route("/api/webhooks/n8n/project_execution", "production"),
-    Route("/api/webhooks/n8n/task_update", "production"),
-    Route("/api/analysis", "analysis"),
-    Route("/api/tasks/monitoring", "analysis"),
+ROUTE_TABLE: tuple[Route, ...] = tuple(
+    Route(prefix, service.name) for service in REGISTRY for prefix in service.prefixes
 )
 
 

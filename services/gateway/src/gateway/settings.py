@@ -1,6 +1,7 @@
 from pydantic_settings import SettingsConfigDict
 
 from common.settings import ServiceSettings
+from gateway.registry import GATEWAY_PORT, SERVICES, local_url
 
 
 class GatewaySettings(ServiceSettings):
@@ -9,24 +10,20 @@ class GatewaySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
     database_url: str = ""  # the gateway keeps nothing
-    port: int = 8100
+    port: int = GATEWAY_PORT
     traefik_host: str = "127.0.0.1"
     traefik_port: int = 8000
     traefik_admin_port: int = 8099
-    catalog_url: str = "http://127.0.0.1:8101"
-    ideation_url: str = "http://127.0.0.1:8102"
-    production_url: str = "http://127.0.0.1:8103"
-    analysis_url: str = "http://127.0.0.1:8104"
+    # One field per service of gateway.registry (GATEWAY_<SERVICE>_URL); test_registry checks none is missing.
+    catalog_url: str = local_url("catalog")
+    ideation_url: str = local_url("ideation")
+    production_url: str = local_url("production")
+    analysis_url: str = local_url("analysis")
     gateway_url: str = ""  # how Traefik reaches this app; defaults to http://127.0.0.1:<port>
     upstream_timeout_seconds: int = 60
 
     def service_urls(self) -> dict[str, str]:
-        return {
-            "catalog": self.catalog_url.rstrip("/"),
-            "ideation": self.ideation_url.rstrip("/"),
-            "production": self.production_url.rstrip("/"),
-            "analysis": self.analysis_url.rstrip("/"),
-        }
+        return {name: getattr(self, f"{name}_url").rstrip("/") for name in SERVICES}
 
     @property
     def own_url(self) -> str:

@@ -9,8 +9,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-from common.n8n import create_workflow_runs_table, drop_workflow_runs_table
-
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -93,11 +91,50 @@ def upgrade() -> None:
     op.create_index("ix_inspirations_status_created", "inspirations", ["status", "created_at"])
     op.create_index("ix_inspirations_project_type_code", "inspirations", ["project_type_code"])
 
-    create_workflow_runs_table()
+    op.create_table(
+        "workflow_runs",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("execution_id", sa.String(64), nullable=False, unique=True),
+        sa.Column("workflow_id", sa.String(36)),
+        sa.Column("workflow_type", sa.String(30), nullable=False),
+        sa.Column("webhook_url", sa.Text, nullable=False),
+        sa.Column("target_type", sa.String(30), nullable=False),
+        sa.Column("target_id", sa.String(36), nullable=False),
+        sa.Column("request_body", JSONB, nullable=False),
+        sa.Column("status", sa.String(20), nullable=False, server_default="pending"),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("error", sa.Text),
+        sa.Column("result", JSONB),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("sent_at", sa.DateTime(timezone=True)),
+        sa.Column("finished_at", sa.DateTime(timezone=True)),
+    )
+    op.create_index("ix_workflow_runs_target", "workflow_runs", ["target_type", "target_id", "created_at"])
+    op.create_index(
+        "ix_workflow_runs_due", "workflow_runs", ["next_attempt_at"], postgresql_where=sa.text("status = 'pending'")
+    )
+    # NOTIFY workflow_runs after each statement inserting into it: wakes the n8n dispatcher.
+    op.execute(
+        """
+        CREATE FUNCTION workflow_runs_notify() RETURNS trigger AS $$
+        BEGIN
+            PERFORM pg_notify('workflow_runs', '');
+            RETURN NULL;
+        END;
+        $$ LANGUAGE plpgsql;
+        """
+    )
+    op.execute(
+        "CREATE TRIGGER workflow_runs_notify AFTER INSERT ON workflow_runs FOR EACH STATEMENT"
+        " EXECUTE FUNCTION workflow_runs_notify()"
+    )
 
 
 def downgrade() -> None:
-    drop_workflow_runs_table()
+    op.execute("DROP TRIGGER IF EXISTS workflow_runs_notify ON workflow_runs")
+    op.execute("DROP FUNCTION IF EXISTS workflow_runs_notify()")
+    op.drop_table("workflow_runs")
     op.drop_table("inspirations")
     op.drop_table("project_types")
     op.drop_table("workflow_registry")

@@ -11,8 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.consumers import EventConsumers
-from common.n8n import FAILED, SUCCEEDED, WorkflowRuns
-from ideation.workflow_runs import PROJECT_CREATION_RUN, WorkflowRunRepository
+from ideation.workflow_runs import PROJECT_CREATION_RUN, workflow_runs
 
 logger = logging.getLogger(__name__)
 
@@ -25,13 +24,14 @@ async def apply_project_created(session: AsyncSession, event: dict[str, Any]) ->
     execution_id = payload.get("creation_execution_id")
     if not execution_id:
         return  # a project created by hand, not by a transform workflow
-    run = await WorkflowRunRepository.from_session(session).get_by_execution_id(str(execution_id))
+    runs = workflow_runs()
+    run = await runs.get_by_execution_id(session, str(execution_id))
     if run is None or run.target_type != PROJECT_CREATION_RUN:
         logger.info("project %s names execution %s, which is no transform run of ours", payload.get("id"), execution_id)
         return
-    if run.status in (SUCCEEDED, FAILED) and run.result is not None:
+    if runs.is_reported(run):
         return
-    WorkflowRuns.complete(run, succeeded=True, result={"project_id": payload.get("id")})
+    runs.complete(run, succeeded=True, result={"project_id": payload.get("id")})
 
 
 def register(consumers: EventConsumers) -> None:

@@ -1,10 +1,11 @@
-"""The worker side of ideation's n8n integration: an ``N8nDispatcher`` wired to ideation's runs and failure hook."""
+"""The worker side of ideation's n8n integration: the dispatcher wired to ideation's runs and failure hook."""
 
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.n8n import N8nDispatcher, WorkflowRunMixin, WorkflowRuns
+from common.n8n import build_dispatcher as build_n8n_dispatcher
 from ideation.inspirations.service import inspiration_service
 from ideation.models import WorkflowRun
 from ideation.settings import IdeationSettings
@@ -19,18 +20,6 @@ def build_dispatcher(
     async def on_failed(session: AsyncSession, run: WorkflowRunMixin) -> None:
         await inspiration_service.trigger_failed(session, run, runs=runs)
 
-    options: dict[str, Any] = {
-        "max_attempts": settings.n8n_max_attempts,
-        "timeout_seconds": settings.n8n_timeout_seconds,
-        "backoff_seconds": settings.n8n_backoff_seconds,
-        "poll_seconds": settings.n8n_poll_seconds,
-        **overrides,
-    }
-    return N8nDispatcher(
-        sessionmaker=sessionmaker,
-        model=WorkflowRun,
-        settings=settings.suite,
-        database_url=settings.database_url,
-        on_failed=on_failed,
-        **options,
+    return build_n8n_dispatcher(
+        settings, sessionmaker=sessionmaker, model=WorkflowRun, on_failed=on_failed, **overrides
     )

@@ -4,8 +4,8 @@ import asyncio
 import uuid
 from typing import Any
 
-from common.testing import ok_data, poll
 from common.worker import start_broker
+from suite_testing import ok_data, poll
 
 
 async def publish_project_created(context, payload: dict[str, Any]) -> None:

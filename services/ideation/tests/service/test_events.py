@@ -1,34 +1,12 @@
 """Integration events written to the outbox in the request's transaction, with complete payloads."""
 
-from common.testing import assert_envelope_error, ok_data
+from suite_testing import assert_envelope_error, ok_data
 
-PROJECT_TYPE_PAYLOAD = {
-    "code",
-    "name",
-    "description",
-    "inspiration_workflow_id",
-    "transform_workflow_id",
-    "execution_workflow_id",
-    "default_parameters",
-    "parameter_schema",
-    "category",
-    "sort_order",
-    "is_active",
-    "created_at",
-    "updated_at",
-    "deleted_at",
-}
-WORKFLOW_PAYLOAD = {
-    "id",
-    "name",
-    "description",
-    "workflow_type",
-    "n8n_webhook_url",
-    "is_active",
-    "created_at",
-    "updated_at",
-    "deleted_at",
-}
+from ..fields import PROJECT_TYPE_FIELDS, WORKFLOW_FIELDS
+
+# Events carry the API object and its deletion time.
+PROJECT_TYPE_PAYLOAD = PROJECT_TYPE_FIELDS | {"deleted_at"}
+WORKFLOW_PAYLOAD = WORKFLOW_FIELDS | {"deleted_at"}
 
 
 def envelope_ok(body: dict, routing_key: str) -> None:

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
-from common.testing import assert_envelope_error, ok_data
+from suite_testing import assert_envelope_error, ok_data
 
 SCHEMA = {
     "type": "object",
@@ -62,21 +62,22 @@ class TestCreate:
         assert "'duration' is a required property" in assert_envelope_error(missing, 422)["msg"]
         assert ok_data(await client.get("/api/inspirations")) == []
 
-    async def test_unknown_deleted_or_inactive_project_type_is_400(self, api, client):
+    async def test_unknown_deleted_or_inactive_project_type_is_422_like_production(self, api, client):
         body = assert_envelope_error(
-            await client.post("/api/inspirations", json={"title": "x", "project_type_code": "nope"}), 400
+            await client.post("/api/inspirations", json={"title": "x", "project_type_code": "nope"}), 422
         )
         assert body["msg"] == "Project type nope does not exist"
+        assert body["data"] == [{"field": "project_type_code", "msg": "Project type nope does not exist"}]
         await api.project_type("off")
         ok_data(await client.post("/api/project-types/off/deactivate"))
         body = assert_envelope_error(
-            await client.post("/api/inspirations", json={"title": "x", "project_type_code": "off"}), 400
+            await client.post("/api/inspirations", json={"title": "x", "project_type_code": "off"}), 422
         )
         assert body["msg"] == "Project type off is not active"
         await api.project_type("gone")
         ok_data(await client.delete("/api/project-types/gone"))
         assert_envelope_error(
-            await client.post("/api/inspirations", json={"title": "x", "project_type_code": "gone"}), 400
+            await client.post("/api/inspirations", json={"title": "x", "project_type_code": "gone"}), 422
         )
 
     async def test_missing_or_empty_title_is_422(self, client):
@@ -141,7 +142,7 @@ class TestUpdate:
         bad = await client.put(f"/api/inspirations/{inspiration['id']}", json={"parameters": {"duration": "long"}})
         assert_envelope_error(bad, 422)
         unknown = await client.put(f"/api/inspirations/{inspiration['id']}", json={"project_type_code": "nope"})
-        assert_envelope_error(unknown, 400)
+        assert_envelope_error(unknown, 422)
 
     @pytest.mark.parametrize(
         ("start", "target", "allowed"),

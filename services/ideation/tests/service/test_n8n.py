@@ -4,8 +4,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from common.testing import TEST_WEBHOOK_TOKEN, assert_envelope_error, ok_data, poll
-from common.testing.tcp_proxy import free_port
+from suite_testing import TEST_WEBHOOK_TOKEN, assert_envelope_error, free_port, ok_data, poll
 
 from ..conftest import PUBLIC_URL
 

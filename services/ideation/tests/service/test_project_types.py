@@ -2,28 +2,14 @@
 
 import asyncio
 
-from common.testing import assert_envelope_error, ok_data
+from suite_testing import assert_envelope_error, ok_data
+
+from ..fields import PROJECT_TYPE_FIELDS as TYPE_FIELDS
 
 SCHEMA = {
     "type": "object",
     "properties": {"duration": {"type": "integer", "minimum": 5}, "style": {"type": "string"}},
     "required": ["duration"],
-}
-
-TYPE_FIELDS = {
-    "code",
-    "name",
-    "description",
-    "inspiration_workflow_id",
-    "transform_workflow_id",
-    "execution_workflow_id",
-    "default_parameters",
-    "parameter_schema",
-    "category",
-    "sort_order",
-    "is_active",
-    "created_at",
-    "updated_at",
 }
 
 

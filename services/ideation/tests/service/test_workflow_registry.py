@@ -1,6 +1,8 @@
 """/api/workflow-registry: the n8n workflows the suite can start."""
 
-from common.testing import assert_envelope_error, ok_data
+from suite_testing import assert_envelope_error, ok_data
+
+from ..fields import WORKFLOW_FIELDS
 
 URL = "http://n8n.test:5678/webhook/suite-inspiration"
 
@@ -8,16 +10,7 @@ URL = "http://n8n.test:5678/webhook/suite-inspiration"
 class TestCreateAndRead:
     async def test_create_returns_the_full_workflow(self, api):
         workflow = await api.workflow("inspiration", description="drafts ideas", n8n_webhook_url=URL)
-        assert set(workflow) == {
-            "id",
-            "name",
-            "description",
-            "workflow_type",
-            "n8n_webhook_url",
-            "is_active",
-            "created_at",
-            "updated_at",
-        }
+        assert set(workflow) == WORKFLOW_FIELDS
         assert isinstance(workflow["id"], str)
         assert workflow["workflow_type"] == "inspiration" and workflow["is_active"] is True
         assert workflow["n8n_webhook_url"] == URL and workflow["description"] == "drafts ideas"
@@ -35,6 +28,12 @@ class TestCreateAndRead:
         assert_envelope_error(await client.post("/api/workflow-registry", json={"workflow_type": "execution"}), 422)
         bad_url = {"name": "x", "workflow_type": "execution", "n8n_webhook_url": "not a url"}
         assert_envelope_error(await client.post("/api/workflow-registry", json=bad_url), 422)
+
+    async def test_urls_the_http_client_cannot_parse_are_422(self, client):
+        # The old pattern accepted these; the dispatcher then failed on every attempt.
+        for url in ("http://n8n:5678x/webhook/suite", "http://[::1/webhook", "ftp://n8n/webhook", "http:///path"):
+            body = {"name": "x", "workflow_type": "execution", "n8n_webhook_url": url}
+            assert_envelope_error(await client.post("/api/workflow-registry", json=body), 422)
 
     async def test_unknown_id_is_404(self, client):
         body = assert_envelope_error(await client.get("/api/workflow-registry/nope"), 404)

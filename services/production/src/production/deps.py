@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from common.n8n import WorkflowRuns
+from common.envelope import PageParams, page_params
+from common.n8n import WorkflowRuns, runs_dependency
 from production.credentials import CredentialsCipher
 from production.models import WorkflowRun
 from production.settings import ProductionSettings
@@ -16,12 +17,9 @@ def _cipher(request: Request) -> CredentialsCipher:
     return request.app.state.credentials_cipher
 
 
-def _workflow_runs(request: Request) -> WorkflowRuns:
-    return WorkflowRuns(WorkflowRun, request.app.state.settings.suite)
-
-
 CipherDep = Annotated[CredentialsCipher, Depends(_cipher)]
-WorkflowRunsDep = Annotated[WorkflowRuns, Depends(_workflow_runs)]
+WorkflowRunsDep = Annotated[WorkflowRuns, Depends(runs_dependency(WorkflowRun))]
+ListPage = Annotated[PageParams, Depends(page_params(100))]
 
 
 def _settings(request: Request) -> ProductionSettings:

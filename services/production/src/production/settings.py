@@ -2,13 +2,16 @@ from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from common.n8n import N8nSettings
 from common.settings import ServiceSettings
 
 # Fixed key for SUITE_ENVIRONMENT development/test only (urlsafe base64 of 32 bytes); refused in production.
 DEVELOPMENT_CREDENTIALS_KEY = "c3VpdGUtZGV2ZWxvcG1lbnQtY3JlZGVudGlhbHMtayE="
 
 
-class ProductionSettings(ServiceSettings):
+class ProductionSettings(N8nSettings, ServiceSettings):
+    """Production's settings; ``PRODUCTION_N8N_*`` set how its worker sends workflow triggers (common.n8n)."""
+
     # hide_input_in_errors: a validation error must not print the credentials key.
     model_config = SettingsConfigDict(env_prefix="PRODUCTION_", extra="ignore", hide_input_in_errors=True)
 

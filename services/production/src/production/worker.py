@@ -3,7 +3,7 @@ n8n dispatcher and the dispatch sweep (held tasks, silent workers)."""
 
 import asyncio
 
-from common.n8n import N8nDispatcher
+from common.n8n import N8nDispatcher, build_dispatcher
 from common.worker import WorkerContext, build_worker, main
 from production import consumers
 from production.events import outbox
@@ -30,11 +30,10 @@ def create_worker(settings: ProductionSettings | None = None, *, amqp_url: str |
 
 def create_dispatcher(context: WorkerContext) -> N8nDispatcher:
     """Sends the execution-workflow triggers recorded by ``regenerate``; a run n8n never accepts fails the project."""
-    return N8nDispatcher(
+    return build_dispatcher(
+        context.settings,
         sessionmaker=context.sessionmaker,
         model=WorkflowRun,
-        settings=context.settings.suite,
-        database_url=context.settings.database_url,
         on_failed=project_service.on_workflow_run_failed,
     )
 

@@ -1,6 +1,6 @@
 """Worker keys may read and report on tasks, nothing else."""
 
-from common.testing import assert_envelope_error, ok_data
+from suite_testing import assert_envelope_error, ok_data
 
 from ..helpers import WORKER_HEADERS, create_task
 

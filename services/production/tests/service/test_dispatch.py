@@ -7,8 +7,8 @@ import json
 import asyncpg
 import pytest
 
-from common.testing import assert_envelope_error, ok_data
 from production.tasks.sweep import sweep_once
+from suite_testing import assert_envelope_error, ok_data
 
 from ..helpers import WORKER_HEADERS, create_batch, create_task
 

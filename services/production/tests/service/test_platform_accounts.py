@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import text
 
-from common.testing import assert_envelope_error, ok_data
 from production.platform_accounts.service import platform_account_service
+from suite_testing import assert_envelope_error, ok_data
 
 CREDENTIALS = {"email": "bot@example.com", "password": "hunter2", "proxy": "http://proxy:8080"}
 

@@ -1,6 +1,6 @@
 """Projects: CRUD, parameters, status transitions, counters, embedded tasks, events."""
 
-from common.testing import assert_envelope_error, ok_data
+from suite_testing import assert_envelope_error, ok_data
 
 from ..helpers import complete, create_batch, create_project, create_task, get_project, report
 

@@ -5,9 +5,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from common import testing
+import suite_testing as testing
 from common.settings import SuiteSettings
-from common.testing import assert_envelope_error, ok_data, poll
+from suite_testing import assert_envelope_error, ok_data, poll
 
 from ..helpers import create_task
 

@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import aio_pika
 from sqlalchemy import func, select
 
-from common.testing import AMQP_URL, assert_envelope_error, poll
 from common.worker import start_broker
 from production.consumers import PROJECT_TYPES_QUEUE
 from production.models import ProcessedMessage, ProjectType, Workflow
+from suite_testing import AMQP_URL, assert_envelope_error, poll
 
 from ..helpers import create_project, envelope, project_type_payload, workflow_payload
 

@@ -5,9 +5,9 @@ import asyncio
 from sqlalchemy import select
 
 from common.n8n import N8nDispatcher
-from common.testing import TEST_WEBHOOK_TOKEN, assert_envelope_error, ok_data, poll
 from production.models import WorkflowRun
 from production.projects.service import project_service
+from suite_testing import TEST_WEBHOOK_TOKEN, assert_envelope_error, ok_data, poll
 
 from ..helpers import WEBHOOK_HEADERS, create_task, get_project
 

@@ -1,6 +1,6 @@
 """The dependency graph: readiness, the failure-blocks rule, retries, ready events."""
 
-from common.testing import ok_data
+from suite_testing import ok_data
 
 from ..helpers import complete, create_batch, get_project, report
 

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from common.testing import assert_envelope_error, ok_data
+from suite_testing import assert_envelope_error, ok_data
 
 from ..helpers import WORKER_HEADERS, complete, create_batch, create_project, create_task, get_project, report
 

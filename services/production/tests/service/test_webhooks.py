@@ -5,8 +5,8 @@ import asyncio
 from sqlalchemy import func, select
 
 from common.ids import new_id
-from common.testing import assert_envelope_error, ok_data
 from production.models import Project, Task, WorkflowRun
+from suite_testing import assert_envelope_error, ok_data
 
 from ..helpers import WEBHOOK_HEADERS, complete, create_task, get_project, report
 

@@ -1,6 +1,6 @@
 """Worker configs: CRUD, deactivation, assignment to tasks and the merged view."""
 
-from common.testing import assert_envelope_error, ok_data
+from suite_testing import assert_envelope_error, ok_data
 
 from ..helpers import create_task
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from common import testing
-from common.testing import TEST_WORKER_KEY, ok_data, poll
+import suite_testing as testing
+from suite_testing import TEST_WORKER_KEY, ok_data, poll
 from suite_worker import SuiteClient, Worker, WorkerSettings
 
 from ..helpers import create_task

@@ -190,8 +190,9 @@ class TestSettings:
     def test_production_without_a_key_is_a_startup_error(self, monkeypatch):
         monkeypatch.delenv("PRODUCTION_CREDENTIALS_KEY", raising=False)
         monkeypatch.setenv("SUITE_ENVIRONMENT", "production")
-        monkeypatch.setenv("SUITE_API_KEYS", "k")
-        monkeypatch.setenv("SUITE_WEBHOOK_TOKEN", "real-token")
+        monkeypatch.setenv("SUITE_API_KEYS", "k" * 32)
+        monkeypatch.setenv("SUITE_WORKER_KEYS", "w" * 32)
+        monkeypatch.setenv("SUITE_WEBHOOK_TOKEN", "real-token-" + "t" * 32)
         with pytest.raises(ValueError, match="PRODUCTION_CREDENTIALS_KEY must be set"):
             ProductionSettings()
         monkeypatch.setenv("PRODUCTION_CREDENTIALS_KEY", DEVELOPMENT_CREDENTIALS_KEY)

@@ -1,20 +1,20 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from catalog.assets.schemas import Asset, AssetCreate, AssetUpdate
 from catalog.assets.service import asset_service
+from catalog.assets.views import asset_page_view, asset_view
+from catalog.deps import ListPage
 from common.db import SessionDep
-from common.envelope import Envelope, Page, PageParams, dump, dump_page, ok, page_params
+from common.envelope import Envelope, Page, ok
 
 router = APIRouter(prefix="/api/assets", tags=["Assets"])
-
-ListPage = Annotated[PageParams, Depends(page_params(10))]
 
 
 @router.get("/by-hash/{file_hash}", response_model=Envelope[Asset], summary="Get asset by file hash (dedup check)")
 async def get_asset_by_hash(file_hash: str, session: SessionDep) -> dict[str, Any]:
-    return ok(dump(Asset, await asset_service.get_by_hash(session, file_hash)))
+    return ok(asset_view(await asset_service.get_by_hash(session, file_hash)))
 
 
 @router.post(
@@ -24,7 +24,7 @@ async def get_asset_by_hash(file_hash: str, session: SessionDep) -> dict[str, An
 )
 async def create_asset(body: AssetCreate, session: SessionDep) -> dict[str, Any]:
     asset, created = await asset_service.create(session, body)
-    return ok(dump(Asset, asset), "success" if created else "Asset with this file_hash already exists")
+    return ok(asset_view(asset), "success" if created else "Asset with this file_hash already exists")
 
 
 @router.get("", response_model=Envelope[Page[Asset]], summary="List assets, filtered by type and status")
@@ -35,23 +35,23 @@ async def list_assets(
     status: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
     rows, total = await asset_service.list(session, page, asset_type=asset_type, status=status)
-    return ok(dump_page(Asset, rows, total=total, page=page))
+    return ok(asset_page_view(rows, total=total, page=page))
 
 
 @router.get("/by-type/{asset_type}", response_model=Envelope[Page[Asset]], summary="List assets of one type")
 async def list_assets_by_type(asset_type: str, session: SessionDep, page: ListPage) -> dict[str, Any]:
     rows, total = await asset_service.list(session, page, asset_type=asset_type)
-    return ok(dump_page(Asset, rows, total=total, page=page))
+    return ok(asset_page_view(rows, total=total, page=page))
 
 
 @router.get("/{asset_id}", response_model=Envelope[Asset], summary="Get an asset")
 async def get_asset(asset_id: str, session: SessionDep) -> dict[str, Any]:
-    return ok(dump(Asset, await asset_service.get(session, asset_id)))
+    return ok(asset_view(await asset_service.get(session, asset_id)))
 
 
 @router.put("/{asset_id}", response_model=Envelope[Asset], summary="Update an asset")
 async def update_asset(asset_id: str, body: AssetUpdate, session: SessionDep) -> dict[str, Any]:
-    return ok(dump(Asset, await asset_service.update(session, asset_id, body)))
+    return ok(asset_view(await asset_service.update(session, asset_id, body)))
 
 
 @router.delete("/{asset_id}", response_model=Envelope[dict[str, str]], summary="Delete an asset (soft delete)")

@@ -4,17 +4,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.assets.repository import AssetRepository
-from catalog.assets.schemas import Asset as AssetOut
 from catalog.assets.schemas import AssetCreate, AssetUpdate
+from catalog.assets.views import asset_deleted_payload, asset_view
 from catalog.events import ASSET_CREATED, ASSET_DELETED, ASSET_UPDATED, outbox
 from catalog.models import Asset
-from common.envelope import PageParams, dump
+from common.envelope import PageParams
 from common.errors import Conflict, NotFound
 from common.ids import new_id
-
-
-def _payload(asset: Asset) -> dict:
-    return dump(AssetOut, asset)
 
 
 class AssetService:
@@ -23,7 +19,7 @@ class AssetService:
         repository = AssetRepository.from_session(session)
         created = await repository.insert_unless_hash_exists({"id": new_id(), **data.model_dump()})
         if created is not None:
-            await outbox.add(session, ASSET_CREATED, _payload(created))
+            await outbox.add(session, ASSET_CREATED, asset_view(created))
             return created, True
         existing = await repository.get_by_hash(data.file_hash)
         if existing is None:  # the conflicting asset was deleted between the insert and this read
@@ -62,7 +58,7 @@ class AssetService:
                 await session.flush()
         except IntegrityError as exc:
             raise Conflict(f"Another asset already has file_hash {changes.get('file_hash')}") from exc
-        await outbox.add(session, ASSET_UPDATED, _payload(asset))
+        await outbox.add(session, ASSET_UPDATED, asset_view(asset))
         return asset
 
     async def delete(self, session: AsyncSession, asset_id: str) -> None:
@@ -71,7 +67,7 @@ class AssetService:
         if asset is None:
             raise NotFound.of("Asset", asset_id)
         await repository.soft_delete(asset)
-        await outbox.add(session, ASSET_DELETED, {"id": asset.id, "file_hash": asset.file_hash})
+        await outbox.add(session, ASSET_DELETED, asset_deleted_payload(asset))
 
 
 asset_service = AssetService()

@@ -1,14 +1,13 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from common.db import SessionDep
-from common.envelope import Envelope, PageParams, dump, ok, page_params
+from common.envelope import Envelope, ok
+from ideation.deps import ListPage, WorkflowRunsDep
 from ideation.inspirations.schemas import (
-    CallbackResult,
     Inspiration,
     InspirationApprove,
-    InspirationCallback,
     InspirationCreate,
     InspirationRegenerate,
     InspirationReject,
@@ -16,13 +15,10 @@ from ideation.inspirations.schemas import (
     RegenerateResult,
 )
 from ideation.inspirations.service import inspiration_service
-from ideation.models import InspirationStatus
-from ideation.workflow_runs import WorkflowRunsDep
+from ideation.inspirations.states import InspirationStatus
+from ideation.inspirations.views import inspiration_view, inspiration_views
 
 router = APIRouter(prefix="/api/inspirations", tags=["Inspirations"])
-webhook_router = APIRouter(prefix="/api/webhooks/n8n", tags=["Webhooks"])
-
-ListPage = Annotated[PageParams, Depends(page_params(100))]
 
 
 @router.post(
@@ -31,7 +27,7 @@ ListPage = Annotated[PageParams, Depends(page_params(100))]
     summary="Create an inspiration; starts its project type's inspiration workflow in n8n when it has one",
 )
 async def create_inspiration(body: InspirationCreate, session: SessionDep, runs: WorkflowRunsDep) -> dict[str, Any]:
-    return ok(dump(Inspiration, await inspiration_service.create(session, body, runs=runs)))
+    return ok(inspiration_view(await inspiration_service.create(session, body, runs=runs)))
 
 
 @router.get("", response_model=Envelope[list[Inspiration]], summary="List inspirations, newest first")
@@ -42,22 +38,22 @@ async def list_inspirations(
     project_type_code: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
     rows = await inspiration_service.list(session, page, status=status, project_type_code=project_type_code)
-    return ok([dump(Inspiration, row) for row in rows])
+    return ok(inspiration_views(rows))
 
 
 @router.get("/{inspiration_id}", response_model=Envelope[Inspiration], summary="Get an inspiration")
 async def get_inspiration(inspiration_id: str, session: SessionDep) -> dict[str, Any]:
-    return ok(dump(Inspiration, await inspiration_service.get(session, inspiration_id)))
+    return ok(inspiration_view(await inspiration_service.get(session, inspiration_id)))
 
 
 @router.put("/{inspiration_id}", response_model=Envelope[Inspiration], summary="Update an inspiration")
 async def update_inspiration(inspiration_id: str, body: InspirationUpdate, session: SessionDep) -> dict[str, Any]:
-    return ok(dump(Inspiration, await inspiration_service.update(session, inspiration_id, body)))
+    return ok(inspiration_view(await inspiration_service.update(session, inspiration_id, body)))
 
 
 @router.delete("/{inspiration_id}", response_model=Envelope[dict[str, str]], summary="Delete an inspiration (soft)")
-async def delete_inspiration(inspiration_id: str, session: SessionDep) -> dict[str, Any]:
-    await inspiration_service.delete(session, inspiration_id)
+async def delete_inspiration(inspiration_id: str, session: SessionDep, runs: WorkflowRunsDep) -> dict[str, Any]:
+    await inspiration_service.delete(session, inspiration_id, runs=runs)
     return ok({"message": "Inspiration deleted successfully"})
 
 
@@ -69,14 +65,14 @@ async def delete_inspiration(inspiration_id: str, session: SessionDep) -> dict[s
 async def approve_inspiration(
     inspiration_id: str, session: SessionDep, runs: WorkflowRunsDep, body: InspirationApprove | None = None
 ) -> dict[str, Any]:
-    return ok(dump(Inspiration, await inspiration_service.approve(session, inspiration_id, body, runs=runs)))
+    return ok(inspiration_view(await inspiration_service.approve(session, inspiration_id, body, runs=runs)))
 
 
 @router.post("/{inspiration_id}/reject", response_model=Envelope[Inspiration], summary="Reject a pending inspiration")
 async def reject_inspiration(
     inspiration_id: str, session: SessionDep, body: InspirationReject | None = None
 ) -> dict[str, Any]:
-    return ok(dump(Inspiration, await inspiration_service.reject(session, inspiration_id, body)))
+    return ok(inspiration_view(await inspiration_service.reject(session, inspiration_id, body)))
 
 
 @router.post(
@@ -89,14 +85,3 @@ async def regenerate_inspiration(
 ) -> dict[str, Any]:
     inspiration, run = await inspiration_service.regenerate(session, inspiration_id, body, runs=runs)
     return ok({"inspiration_id": inspiration.id, "execution_id": run.execution_id})
-
-
-@webhook_router.post(
-    "/inspiration/{inspiration_id}",
-    response_model=Envelope[CallbackResult],
-    summary="n8n callback of the inspiration workflow (X-Webhook-Token)",
-)
-async def handle_inspiration_webhook(
-    inspiration_id: str, body: InspirationCallback, session: SessionDep, runs: WorkflowRunsDep
-) -> dict[str, Any]:
-    return ok(await inspiration_service.handle_callback(session, inspiration_id, body, runs=runs))

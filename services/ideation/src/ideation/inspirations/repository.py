@@ -17,4 +17,4 @@ class InspirationRepository(Repository[Inspiration]):
         if project_type_code is not None:
             statement = statement.where(Inspiration.project_type_code == project_type_code)
         statement = statement.order_by(Inspiration.created_at.desc(), Inspiration.id.desc())
-        return await self.all(statement.offset(page.offset).limit(page.size))
+        return await self.slice(statement, page)

@@ -1,9 +1,9 @@
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from ideation.models import InspirationStatus
+from ideation.inspirations.states import InspirationStatus
 
 Title = Field(min_length=1, max_length=500)
 
@@ -71,30 +71,3 @@ class InspirationRegenerate(BaseModel):
 class RegenerateResult(BaseModel):
     inspiration_id: str
     execution_id: str
-
-
-class InspirationCallbackData(BaseModel):
-    title: str | None = Field(default=None, min_length=1, max_length=500)
-    description: str | None = None
-    parameters: dict[str, Any] | None = None
-    score: float | None = None
-    score_details: dict[str, Any] | None = None
-    error: str | None = None
-
-
-class InspirationCallback(BaseModel):
-    """What the inspiration workflow posts to its ``callback_url`` when it is done."""
-
-    status: Literal["success", "failed"]
-    data: InspirationCallbackData | None = None
-    executionId: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("executionId", "execution_id"),
-        description="The execution_id the suite sent in the trigger",
-    )
-
-
-class CallbackResult(BaseModel):
-    message: str
-    inspiration_id: str
-    status: InspirationStatus

@@ -1,9 +1,4 @@
-"""Inspirations: the review status machine and the n8n workflows they start.
-
-Status machine (contract.md): ``pending`` awaits review; ``approve``/``reject`` only from ``pending``; ``regenerate``
-from anything but ``approved`` (→ ``generating``); n8n's callback moves ``generating`` to ``pending`` or ``failed``.
-A PUT may also reopen (``rejected``/``failed`` → ``pending``) or settle a stuck ``generating`` run by hand.
-"""
+"""Inspirations: their life cycle (``states``) and the n8n workflows they start; n8n's reports are ``webhooks``."""
 
 from __future__ import annotations
 
@@ -13,61 +8,41 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.envelope import PageParams, dump
+from common.envelope import PageParams
 from common.errors import BadRequest, NotFound
 from common.ids import new_id
-from common.n8n import FAILED as RUN_FAILED
-from common.n8n import SUCCEEDED as RUN_SUCCEEDED
 from common.n8n import WorkflowRunMixin, WorkflowRuns
 from ideation.events import INSPIRATION_APPROVED, INSPIRATION_CREATED, INSPIRATION_REJECTED, outbox
 from ideation.inspirations.repository import InspirationRepository
-from ideation.inspirations.schemas import Inspiration as InspirationOut
 from ideation.inspirations.schemas import (
     InspirationApprove,
-    InspirationCallback,
-    InspirationCallbackData,
     InspirationCreate,
     InspirationRegenerate,
     InspirationReject,
     InspirationUpdate,
 )
-from ideation.models import Inspiration, InspirationStatus, ProjectType, Workflow, WorkflowType
-from ideation.project_types.service import project_type_object, project_type_service
+from ideation.inspirations.states import (
+    APPROVED,
+    FAILED,
+    GENERATING,
+    PENDING,
+    REJECTED,
+    check_settable_by_update,
+    check_transition,
+)
+from ideation.inspirations.views import inspiration_view
+from ideation.models import Inspiration, ProjectType, Workflow, WorkflowType
+from ideation.project_types.service import project_type_service
+from ideation.project_types.views import project_type_view
 from ideation.workflow_runs import (
     INSPIRATION_RUN,
     PROJECT_CREATION_RUN,
-    WorkflowRunRepository,
+    RUN_KINDS,
     inspiration_callback_path,
     project_creation_callback_path,
 )
 
 logger = logging.getLogger(__name__)
-
-PENDING = InspirationStatus.PENDING
-APPROVED = InspirationStatus.APPROVED
-REJECTED = InspirationStatus.REJECTED
-GENERATING = InspirationStatus.GENERATING
-FAILED = InspirationStatus.FAILED
-
-TRANSITIONS: dict[str, frozenset[str]] = {
-    PENDING: frozenset({APPROVED, REJECTED, GENERATING}),
-    GENERATING: frozenset({PENDING, FAILED, GENERATING}),
-    FAILED: frozenset({GENERATING, PENDING}),
-    REJECTED: frozenset({GENERATING, PENDING}),
-    APPROVED: frozenset(),
-}
-# Statuses with side effects (events, workflow runs) are reached only through their own endpoints, never by a PUT.
-ENDPOINT_FOR = {APPROVED: "approve", REJECTED: "reject", GENERATING: "regenerate"}
-
-
-def inspiration_object(inspiration: Inspiration) -> dict[str, Any]:
-    """The inspiration as the API shows it; also the payload of ``ideation.inspiration.*.v1``."""
-    return dump(InspirationOut, inspiration)
-
-
-def check_transition(current: str, target: str) -> None:
-    if target not in TRANSITIONS[current]:
-        raise BadRequest(f"Invalid status transition from {current} to {target}")
 
 
 class InspirationService:
@@ -89,7 +64,7 @@ class InspirationService:
         )
         if workflow is not None and project_type is not None:
             await self._start_inspiration_run(session, inspiration, project_type, workflow, runs=runs)
-        await outbox.add(session, INSPIRATION_CREATED, inspiration_object(inspiration))
+        await outbox.add(session, INSPIRATION_CREATED, inspiration_view(inspiration))
         return inspiration
 
     async def list(
@@ -115,12 +90,7 @@ class InspirationService:
         changes = data.model_dump(exclude_unset=True)
         status = changes.pop("status", None)
         if status is not None and status != inspiration.status:
-            check_transition(inspiration.status, status)
-            if status in ENDPOINT_FOR:
-                raise BadRequest(
-                    f"Use POST /api/inspirations/{inspiration_id}/{ENDPOINT_FOR[status]} to move an inspiration "
-                    f"to {status}"
-                )
+            check_settable_by_update(inspiration_id, inspiration.status, status)
             inspiration.status = status
         if changes.get("title", "") is None:
             del changes["title"]  # a required column keeps its value when a client sends null
@@ -139,10 +109,13 @@ class InspirationService:
         await session.flush()
         return inspiration
 
-    async def delete(self, session: AsyncSession, inspiration_id: str) -> None:
+    async def delete(self, session: AsyncSession, inspiration_id: str, *, runs: WorkflowRuns) -> None:
         # Runs first, then the inspiration: the same lock order as the dispatcher and the webhook (no deadlock).
-        await WorkflowRunRepository.from_session(session).cancel_pending(
-            inspiration_id, "Inspiration deleted before the trigger was sent"
+        await runs.cancel_pending(
+            session,
+            target_types=RUN_KINDS,
+            target_id=inspiration_id,
+            reason="Inspiration deleted before the trigger was sent",
         )
         inspiration = await self.get(session, inspiration_id, for_update=True)
         await InspirationRepository.from_session(session).soft_delete(inspiration)
@@ -179,7 +152,7 @@ class InspirationService:
                 fields=self._trigger_fields(inspiration, project_type),
             )
         payload = {
-            **inspiration_object(inspiration),
+            **inspiration_view(inspiration),
             "transform_execution_id": run.execution_id if run is not None else None,
             "transform_workflow_id": workflow.id if run is not None and workflow is not None else None,
         }
@@ -193,7 +166,7 @@ class InspirationService:
             inspiration.review_notes = data.review_notes
         inspiration.status = REJECTED
         await session.flush()
-        await outbox.add(session, INSPIRATION_REJECTED, inspiration_object(inspiration))
+        await outbox.add(session, INSPIRATION_REJECTED, inspiration_view(inspiration))
         return inspiration
 
     async def regenerate(
@@ -206,7 +179,7 @@ class InspirationService:
             raise BadRequest(
                 f"Inspiration {inspiration_id} has no project type, so there is no inspiration workflow to regenerate"
             )
-        project_type = await project_type_service.get_for_use(session, code)
+        project_type = await project_type_service.get_for_use(session, code, from_request=False)
         workflow = await project_type_service.workflow_to_start(session, project_type, WorkflowType.INSPIRATION)
         if workflow is None:
             raise BadRequest(
@@ -222,51 +195,6 @@ class InspirationService:
         await session.flush()
         run = await self._start_inspiration_run(session, inspiration, project_type, workflow, runs=runs)
         return inspiration, run
-
-    async def handle_callback(
-        self, session: AsyncSession, inspiration_id: str, callback: InspirationCallback, *, runs: WorkflowRuns
-    ) -> dict[str, Any]:
-        """Apply n8n's result; idempotent per ``executionId``; only the latest run may change the status."""
-        run = await runs.get_for_callback(
-            session, execution_id=callback.executionId, target_type=INSPIRATION_RUN, target_id=inspiration_id
-        )
-        # A run the dispatcher gave up on (its trigger timed out, yet n8n had received it) may still deliver its
-        # result: it is applied when no newer run superseded it, so a slow n8n's work is not lost.
-        waiting_statuses = {GENERATING}
-        if run.status in (RUN_SUCCEEDED, RUN_FAILED):
-            stored = (run.result or {}).get("response")
-            if stored is not None:
-                return dict(stored)  # a repeated delivery: the first answer, nothing changes
-            waiting_statuses = {GENERATING, FAILED}
-
-        inspiration = await self.get(session, inspiration_id, for_update=True)
-        data = callback.data or InspirationCallbackData()
-        succeeded = callback.status == "success"
-        latest = await runs.latest_for(session, INSPIRATION_RUN, inspiration_id)
-        if latest is not None and latest.id == run.id and inspiration.status in waiting_statuses:
-            if succeeded:
-                for field in ("title", "description", "parameters", "score", "score_details"):
-                    value = getattr(data, field)
-                    if value is not None:
-                        setattr(inspiration, field, value)
-                inspiration.status = PENDING
-                message = "Inspiration generated; awaiting review"
-            else:
-                inspiration.status = FAILED
-                inspiration.review_notes = data.error or "The inspiration workflow reported a failure"
-                message = "Inspiration workflow failed"
-            await session.flush()
-        else:
-            message = "Callback recorded on its run; the inspiration was not changed (superseded or not generating)"
-        response = {"message": message, "inspiration_id": inspiration_id, "status": str(inspiration.status)}
-        runs.complete(
-            run,
-            succeeded=succeeded,
-            result={"status": callback.status, "data": data.model_dump(mode="json"), "response": response},
-            error=None if succeeded else (data.error or "failed"),
-        )
-        await session.flush()
-        return response
 
     async def trigger_failed(self, session: AsyncSession, run: WorkflowRunMixin, *, runs: WorkflowRuns) -> None:
         """The dispatcher's ``on_failed`` hook: n8n could not be reached after every attempt.
@@ -314,8 +242,8 @@ class InspirationService:
     @staticmethod
     def _trigger_fields(inspiration: Inspiration, project_type: ProjectType) -> dict[str, Any]:
         return {
-            "inspiration": inspiration_object(inspiration),
-            "project_type": project_type_object(project_type),
+            "inspiration": inspiration_view(inspiration),
+            "project_type": project_type_view(project_type),
             "parameters": inspiration.parameters,
         }
 

@@ -1,5 +1,5 @@
 from ideation.models.base import Base
-from ideation.models.inspiration import Inspiration, InspirationStatus
+from ideation.models.inspiration import Inspiration
 from ideation.models.messaging import OutboxMessage, ProcessedMessage
 from ideation.models.project_type import ProjectType
 from ideation.models.workflow import Workflow, WorkflowType
@@ -8,7 +8,6 @@ from ideation.models.workflow_run import WorkflowRun
 __all__ = [
     "Base",
     "Inspiration",
-    "InspirationStatus",
     "OutboxMessage",
     "ProcessedMessage",
     "ProjectType",

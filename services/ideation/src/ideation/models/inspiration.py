@@ -1,4 +1,3 @@
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text
@@ -6,24 +5,14 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import IdMixin, SoftDeleteMixin, TimestampMixin
+from ideation.inspirations.states import InspirationStatus, check_constraint
 from ideation.models.base import Base
-
-
-class InspirationStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    GENERATING = "generating"
-    FAILED = "failed"
 
 
 class Inspiration(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     __tablename__ = "inspirations"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'approved', 'rejected', 'generating', 'failed')",
-            name="status",
-        ),
+        CheckConstraint(check_constraint(), name="status"),
         Index("ix_inspirations_status_created", "status", "created_at"),
         Index("ix_inspirations_project_type_code", "project_type_code"),
     )

@@ -1,9 +1,10 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from common.db import SessionDep
-from common.envelope import Envelope, PageParams, dump, ok, page_params
+from common.envelope import Envelope, ok
+from ideation.deps import ListPage
 from ideation.project_types.schemas import (
     ProjectType,
     ProjectTypeCreate,
@@ -12,16 +13,14 @@ from ideation.project_types.schemas import (
     ProjectTypeWithWorkflows,
 )
 from ideation.project_types.service import project_type_service
-from ideation.workflows.schemas import Workflow
+from ideation.project_types.views import project_type_list_views, project_type_view, project_type_with_workflows_view
 
 router = APIRouter(prefix="/api/project-types", tags=["Project Types"])
-
-ListPage = Annotated[PageParams, Depends(page_params(100))]
 
 
 @router.post("", response_model=Envelope[ProjectType], summary="Create a project type (409 when the code is taken)")
 async def create_project_type(body: ProjectTypeCreate, session: SessionDep) -> dict[str, Any]:
-    return ok(dump(ProjectType, await project_type_service.create(session, body)))
+    return ok(project_type_view(await project_type_service.create(session, body)))
 
 
 @router.get(
@@ -36,7 +35,7 @@ async def list_project_types(
     is_active: Annotated[bool | None, Query()] = None,
 ) -> dict[str, Any]:
     rows = await project_type_service.list(session, page, category=category, is_active=is_active)
-    return ok([dump(ProjectTypeListItem, row) for row in rows])
+    return ok(project_type_list_views(rows))
 
 
 @router.get("/categories/list", response_model=Envelope[list[str]], summary="The distinct project type categories")
@@ -51,15 +50,12 @@ async def list_project_type_categories(session: SessionDep) -> dict[str, Any]:
 )
 async def get_project_type(project_type_code: str, session: SessionDep) -> dict[str, Any]:
     project_type, workflows = await project_type_service.get_with_workflows(session, project_type_code)
-    data = dump(ProjectType, project_type)
-    for key, workflow in workflows.items():
-        data[key] = dump(Workflow, workflow) if workflow is not None else None
-    return ok(data)
+    return ok(project_type_with_workflows_view(project_type, workflows))
 
 
 @router.put("/{project_type_code}", response_model=Envelope[ProjectType], summary="Update a project type")
 async def update_project_type(project_type_code: str, body: ProjectTypeUpdate, session: SessionDep) -> dict[str, Any]:
-    return ok(dump(ProjectType, await project_type_service.update(session, project_type_code, body)))
+    return ok(project_type_view(await project_type_service.update(session, project_type_code, body)))
 
 
 @router.delete("/{project_type_code}", response_model=Envelope[dict[str, str]], summary="Soft delete a project type")
@@ -70,14 +66,14 @@ async def delete_project_type(project_type_code: str, session: SessionDep) -> di
 
 @router.post("/{project_type_code}/activate", response_model=Envelope[ProjectType], summary="Activate a project type")
 async def activate_project_type(project_type_code: str, session: SessionDep) -> dict[str, Any]:
-    return ok(dump(ProjectType, await project_type_service.set_active(session, project_type_code, active=True)))
+    return ok(project_type_view(await project_type_service.set_active(session, project_type_code, active=True)))
 
 
 @router.post(
     "/{project_type_code}/deactivate", response_model=Envelope[ProjectType], summary="Deactivate a project type"
 )
 async def deactivate_project_type(project_type_code: str, session: SessionDep) -> dict[str, Any]:
-    return ok(dump(ProjectType, await project_type_service.set_active(session, project_type_code, active=False)))
+    return ok(project_type_view(await project_type_service.set_active(session, project_type_code, active=False)))
 
 
 @router.put(
@@ -86,4 +82,4 @@ async def deactivate_project_type(project_type_code: str, session: SessionDep) -
 async def update_project_type_sort_order(
     project_type_code: str, session: SessionDep, sort_order: Annotated[int, Query(ge=-(2**31), le=2**31 - 1)]
 ) -> dict[str, Any]:
-    return ok(dump(ProjectType, await project_type_service.set_sort_order(session, project_type_code, sort_order)))
+    return ok(project_type_view(await project_type_service.set_sort_order(session, project_type_code, sort_order)))

@@ -34,7 +34,7 @@ class ProjectTypeRepository(Repository[ProjectType]):
         if is_active is not None:
             statement = statement.where(ProjectType.is_active.is_(is_active))
         statement = statement.order_by(ProjectType.sort_order, ProjectType.code)
-        return await self.all(statement.offset(page.offset).limit(page.size))
+        return await self.slice(statement, page)
 
     async def distinct_categories(self) -> list[str]:
         statement = (

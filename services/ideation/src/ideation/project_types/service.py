@@ -5,31 +5,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.envelope import PageParams, dump
-from common.errors import BadRequest, Conflict, NotFound
+from common.envelope import PageParams
+from common.errors import BadRequest, Conflict, NotFound, UnprocessableEntity
 from common.parameters import check_schema, resolve_parameters
 from ideation.events import PROJECT_TYPE_CREATED, PROJECT_TYPE_DELETED, PROJECT_TYPE_UPDATED, outbox
 from ideation.models import ProjectType, Workflow
 from ideation.project_types.repository import ProjectTypeRepository
-from ideation.project_types.schemas import (
-    WORKFLOW_FIELDS,
-    ProjectTypeCreate,
-    ProjectTypeEvent,
-    ProjectTypeUpdate,
-)
-from ideation.project_types.schemas import ProjectType as ProjectTypeOut
+from ideation.project_types.schemas import WORKFLOW_FIELDS, ProjectTypeCreate, ProjectTypeUpdate
+from ideation.project_types.views import project_type_payload
 from ideation.workflows.service import workflow_service
 
 REQUIRED_COLUMNS = ("name", "sort_order", "is_active")
-
-
-def project_type_payload(project_type: ProjectType) -> dict[str, Any]:
-    return dump(ProjectTypeEvent, project_type)
-
-
-def project_type_object(project_type: ProjectType) -> dict[str, Any]:
-    """The type as the API shows it (and as n8n receives it in a trigger's ``project_type``)."""
-    return dump(ProjectTypeOut, project_type)
 
 
 class ProjectTypeService:
@@ -114,14 +100,19 @@ class ProjectTypeService:
         """The live project type with ``code``, or None."""
         return await ProjectTypeRepository.from_session(session).get(code)
 
-    async def get_for_use(self, session: AsyncSession, code: str) -> ProjectType:
-        """A type that new work may use: live and active (400 otherwise, as the code comes from a request body)."""
+    async def get_for_use(self, session: AsyncSession, code: str, *, from_request: bool = True) -> ProjectType:
+        """The type new work may use: live and active. Otherwise, when ``code`` is a request body's
+        ``project_type_code``, 422 with the field error, as production answers for the same field (contract.md,
+        Projects: "must name an active project type (422/400 otherwise)"); when it is stored state (regenerate),
+        400."""
         project_type = await self.find(session, code)
-        if project_type is None:
-            raise BadRequest(f"Project type {code} does not exist")
-        if not project_type.is_active:
-            raise BadRequest(f"Project type {code} is not active")
-        return project_type
+        problem = "does not exist" if project_type is None else None if project_type.is_active else "is not active"
+        if problem is None and project_type is not None:
+            return project_type
+        message = f"Project type {code} {problem}"
+        if not from_request:
+            raise BadRequest(message)
+        raise UnprocessableEntity(message, data=[{"field": "project_type_code", "msg": message}])
 
     async def workflow_to_start(
         self, session: AsyncSession, project_type: ProjectType, workflow_type: str

@@ -1,21 +1,21 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from common.db import SessionDep
-from common.envelope import Envelope, PageParams, dump, ok, page_params
+from common.envelope import Envelope, ok
+from ideation.deps import ListPage
 from ideation.models import WorkflowType
 from ideation.workflows.schemas import Workflow, WorkflowCreate, WorkflowListItem, WorkflowUpdate
 from ideation.workflows.service import workflow_service
+from ideation.workflows.views import workflow_list_views, workflow_view
 
 router = APIRouter(prefix="/api/workflow-registry", tags=["Workflow Registry"])
-
-ListPage = Annotated[PageParams, Depends(page_params(100))]
 
 
 @router.post("", response_model=Envelope[Workflow], summary="Create a workflow registry entry")
 async def create_workflow(body: WorkflowCreate, session: SessionDep) -> dict[str, Any]:
-    return ok(dump(Workflow, await workflow_service.create(session, body)))
+    return ok(workflow_view(await workflow_service.create(session, body)))
 
 
 @router.get("", response_model=Envelope[list[WorkflowListItem]], summary="List workflows, filtered by type and state")
@@ -26,7 +26,7 @@ async def list_workflows(
     is_active: Annotated[bool | None, Query()] = None,
 ) -> dict[str, Any]:
     rows = await workflow_service.list(session, page, workflow_type=workflow_type, is_active=is_active)
-    return ok([dump(WorkflowListItem, row) for row in rows])
+    return ok(workflow_list_views(rows))
 
 
 @router.get("/types/list", response_model=Envelope[list[str]], summary="The distinct types of registered workflows")
@@ -36,12 +36,12 @@ async def list_workflow_types(session: SessionDep) -> dict[str, Any]:
 
 @router.get("/{workflow_id}", response_model=Envelope[Workflow], summary="Get a workflow registry entry")
 async def get_workflow(workflow_id: str, session: SessionDep) -> dict[str, Any]:
-    return ok(dump(Workflow, await workflow_service.get(session, workflow_id)))
+    return ok(workflow_view(await workflow_service.get(session, workflow_id)))
 
 
 @router.put("/{workflow_id}", response_model=Envelope[Workflow], summary="Update a workflow registry entry")
 async def update_workflow(workflow_id: str, body: WorkflowUpdate, session: SessionDep) -> dict[str, Any]:
-    return ok(dump(Workflow, await workflow_service.update(session, workflow_id, body)))
+    return ok(workflow_view(await workflow_service.update(session, workflow_id, body)))
 
 
 @router.delete(
@@ -56,9 +56,9 @@ async def delete_workflow(workflow_id: str, session: SessionDep) -> dict[str, An
 
 @router.post("/{workflow_id}/activate", response_model=Envelope[Workflow], summary="Activate a workflow")
 async def activate_workflow(workflow_id: str, session: SessionDep) -> dict[str, Any]:
-    return ok(dump(Workflow, await workflow_service.set_active(session, workflow_id, active=True)))
+    return ok(workflow_view(await workflow_service.set_active(session, workflow_id, active=True)))
 
 
 @router.post("/{workflow_id}/deactivate", response_model=Envelope[Workflow], summary="Deactivate a workflow")
 async def deactivate_workflow(workflow_id: str, session: SessionDep) -> dict[str, Any]:
-    return ok(dump(Workflow, await workflow_service.set_active(session, workflow_id, active=False)))
+    return ok(workflow_view(await workflow_service.set_active(session, workflow_id, active=False)))

@@ -29,7 +29,7 @@ class WorkflowRepository(Repository[Workflow]):
         if is_active is not None:
             statement = statement.where(Workflow.is_active.is_(is_active))
         statement = statement.order_by(Workflow.created_at.desc(), Workflow.id.desc())
-        return await self.all(statement.offset(page.offset).limit(page.size))
+        return await self.slice(statement, page)
 
     async def distinct_types(self) -> list[str]:
         statement = (

@@ -1,13 +1,11 @@
 from datetime import datetime
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.urls import HttpUrlString
 from ideation.models import WorkflowType
 
-WebhookUrl = Annotated[
-    str, Field(max_length=2000, pattern=r"^https?://\S+$", examples=["http://n8n:5678/webhook/suite-inspiration"])
-]
+WebhookUrl = HttpUrlString  # parsed as httpx will send it: a URL the dispatcher cannot call is refused here
 
 
 class WorkflowCreate(BaseModel):

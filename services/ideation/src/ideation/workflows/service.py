@@ -1,22 +1,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.envelope import PageParams, dump
+from common.envelope import PageParams
 from common.errors import BadRequest, Conflict, NotFound
 from common.ids import new_id
 from ideation.events import WORKFLOW_CREATED, WORKFLOW_DELETED, WORKFLOW_UPDATED, outbox
 from ideation.models import Workflow
 from ideation.project_types.repository import ProjectTypeRepository
 from ideation.workflows.repository import WorkflowRepository
-from ideation.workflows.schemas import WorkflowCreate, WorkflowEvent, WorkflowUpdate
-
-
-def workflow_payload(workflow: Workflow) -> dict[str, Any]:
-    return dump(WorkflowEvent, workflow)
+from ideation.workflows.schemas import WorkflowCreate, WorkflowUpdate
+from ideation.workflows.views import workflow_payload
 
 
 class WorkflowService:

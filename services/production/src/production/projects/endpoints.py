@@ -1,17 +1,15 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 
 from common.db import SessionDep
-from common.envelope import Envelope, PageParams, ok, page_params
-from production.deps import CipherDep, WorkflowRunsDep
+from common.envelope import Envelope, ok
+from production.deps import CipherDep, ListPage, WorkflowRunsDep
 from production.projects.schemas import Project, ProjectCreate, ProjectRegenerate, ProjectUpdate, RegenerateResult
 from production.projects.service import project_service
 from production.projects.views import project_view, project_views
 
 router = APIRouter(prefix="/api/projects", tags=["Projects"])
-
-ListPage = Annotated[PageParams, Depends(page_params(100))]
 
 
 @router.post("", response_model=Envelope[Project], summary="Create a project of an active project type")

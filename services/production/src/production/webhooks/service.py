@@ -3,8 +3,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import BadRequest
-from common.n8n import FAILED as RUN_FAILED
-from common.n8n import SUCCEEDED as RUN_SUCCEEDED
 from common.n8n import WorkflowRuns
 from production.projects.schemas import ProjectCreate
 from production.projects.service import PROJECT_TARGET, project_service
@@ -79,7 +77,7 @@ class WebhookService:
         run = await runs.get_for_callback(
             session, execution_id=body.executionId, target_type=PROJECT_TARGET, target_id=project_id
         )
-        if run.status in (RUN_SUCCEEDED, RUN_FAILED) and run.result is not None:
+        if runs.is_reported(run):
             project = await project_service.get(session, project_id)
             return {
                 "message": "Execution already reported; nothing changed",

@@ -1,9 +1,10 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from common.db import SessionDep
-from common.envelope import Envelope, PageParams, dump, ok, page_params
+from common.envelope import Envelope, dump, ok
+from production.deps import ListPage
 from production.worker_configs.schemas import (
     ConfigAssignmentRequest,
     ConfigType,
@@ -16,8 +17,6 @@ from production.worker_configs.schemas import (
 from production.worker_configs.service import worker_config_service
 
 router = APIRouter(prefix="/api/worker-configs", tags=["Worker Configs"])
-
-ListPage = Annotated[PageParams, Depends(page_params(100))]
 
 
 @router.post("", response_model=Envelope[WorkerConfig], summary="Create a worker configuration")

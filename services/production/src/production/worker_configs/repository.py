@@ -28,7 +28,7 @@ class WorkerConfigRepository(Repository[WorkerConfig]):
         if is_active is not None:
             statement = statement.where(WorkerConfig.is_active.is_(is_active))
         statement = statement.order_by(WorkerConfig.priority.desc(), WorkerConfig.created_at, WorkerConfig.id)
-        return await self.all(statement.offset(page.offset).limit(page.size))
+        return await self.slice(statement, page)
 
     async def get_many(self, config_ids: Iterable[str]) -> dict[str, WorkerConfig]:
         ids = list(set(config_ids))

@@ -1,0 +1,13 @@
+"""How a service's worker sends n8n workflow triggers: the same settings in every service that starts workflows."""
+
+from pydantic import BaseModel, Field
+
+
+class N8nSettings(BaseModel):
+    """Mixed into a service's settings (``class IdeationSettings(N8nSettings, ServiceSettings)``), so the
+    variables are ``<SERVICE>_N8N_MAX_ATTEMPTS`` and so on."""
+
+    n8n_max_attempts: int = Field(default=3, ge=1)
+    n8n_timeout_seconds: float = Field(default=10.0, gt=0)
+    n8n_backoff_seconds: float = Field(default=2.0, ge=0)
+    n8n_poll_seconds: float = Field(default=1.0, gt=0)

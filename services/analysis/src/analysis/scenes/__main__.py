@@ -1,0 +1,5 @@
+import sys
+
+from analysis.scenes.cli import main
+
+sys.exit(main())
