@@ -21,6 +21,13 @@ N8N_DIR = REPO / "deploy" / "n8n"
 WORKFLOWS = [N8N_DIR / "workflows" / f"{name}.json" for name in ("inspiration", "transform", "execution")]
 
 
+def small_pools(env: dict[str, str]) -> dict[str, str]:
+    """Modest connection pools: two whole suites may run side by side in one test session (PostgreSQL allows 100)."""
+    for service in SERVICES:
+        env[f"{service.upper()}_DB_POOL_SIZE"] = "4"
+    return env
+
+
 def _drop_databases(names: list[str]) -> None:
     import asyncio
 
@@ -38,7 +45,7 @@ def _drop_databases(names: list[str]) -> None:
 @pytest.fixture(scope="session")
 def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     names = {service: f"test_{service}_{testing.RUN_ID}_e2e" for service in SERVICES}
-    env = testing.suite_env()
+    env = small_pools(testing.suite_env())
     for service, name in names.items():
         env[f"{service.upper()}_DATABASE_URL"] = testing.database_url_for(name)
     ports = {name: free_port() for name in ("gateway", *SERVICES)}

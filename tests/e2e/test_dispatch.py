@@ -21,7 +21,7 @@ from gateway.registry import SERVICES
 from suite_testing import TEST_API_KEY, free_port
 from suite_tools.launcher import ROOT, Suite
 
-from .conftest import _drop_databases
+from .conftest import _drop_databases, small_pools
 
 VISIBILITY_TIMEOUT = 3.0
 
@@ -29,10 +29,12 @@ VISIBILITY_TIMEOUT = 3.0
 @pytest.fixture(scope="module")
 def dispatch_suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     names = {service: f"test_{service}_{testing.RUN_ID}_dispatch" for service in SERVICES}
-    env = testing.suite_env(
-        SUITE_BROKER_PREFIX=f"{testing.BROKER_PREFIX}dispatch.",  # apart from the session suite's workers
-        PRODUCTION_VISIBILITY_TIMEOUT_SECONDS=str(VISIBILITY_TIMEOUT),
-        PRODUCTION_DISPATCH_SWEEP_SECONDS="0.5",
+    env = small_pools(
+        testing.suite_env(
+            SUITE_BROKER_PREFIX=f"{testing.BROKER_PREFIX}dispatch.",  # apart from the session suite's workers
+            PRODUCTION_VISIBILITY_TIMEOUT_SECONDS=str(VISIBILITY_TIMEOUT),
+            PRODUCTION_DISPATCH_SWEEP_SECONDS="0.5",
+        )
     )
     for service, name in names.items():
         env[f"{service.upper()}_DATABASE_URL"] = testing.database_url_for(name)

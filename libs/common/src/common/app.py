@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from common.auth import AuthMiddleware, WorkerRoute
 from common.db import create_engine, create_sessionmaker
+from common.envelope import ERROR_RESPONSES
 from common.errors import install_error_handlers
 from common.health import probe_broker, probe_database, probe_outbox
 from common.logs import configure_logging
@@ -79,7 +80,7 @@ def create_service_app(
     )
     install_error_handlers(app)
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
 
     @app.get("/health", tags=["health"], summary=f"Health of the {name} service, its database and the broker")
     async def health() -> JSONResponse:

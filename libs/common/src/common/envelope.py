@@ -23,6 +23,31 @@ class Envelope(BaseModel, Generic[T]):
     data: T | None = None
 
 
+class ErrorEnvelope(BaseModel):
+    """Every error: ``code`` repeats the HTTP status, ``msg`` says what went wrong, ``data`` may add details
+    (e.g. the field errors of a 422)."""
+
+    code: int
+    msg: str
+    data: Any = None
+
+
+ERROR_DESCRIPTIONS = {
+    400: "The request breaks a rule (e.g. a status transition that is not allowed)",
+    401: "No credentials",
+    403: "Credentials of the wrong kind for this operation",
+    404: "No such resource",
+    409: "Conflicts with the current state (a duplicate, a task already claimed)",
+    413: "Request body too large",
+    422: "The body or parameters do not validate (data lists the fields)",
+    503: "A dependency (the database or the broker) is unavailable right now; retry",
+}
+# Declared on every operation of every service, so the OpenAPI document lists each error a client can meet.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorEnvelope, "description": description} for status, description in ERROR_DESCRIPTIONS.items()
+}
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     total: int
