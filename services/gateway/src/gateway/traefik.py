@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -91,15 +92,26 @@ def write_config(
     """Write both files; returns the static file's path (``traefik --configFile=<it>``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     dynamic = out_dir / "dynamic.yml"
-    dynamic.write_text(yaml.safe_dump(dynamic_config(settings), sort_keys=False))
+    _replace(dynamic, yaml.safe_dump(dynamic_config(settings), sort_keys=False))
     static = out_dir / "traefik.yml"
-    static.write_text(
+    _replace(
+        static,
         yaml.safe_dump(
             static_config(settings, dynamic_file=dynamic_path or str(dynamic.resolve()), access_log=access_log),
             sort_keys=False,
-        )
+        ),
     )
     return static
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write ``path`` atomically, and not at all when unchanged: Traefik watches the dynamic file and, reading it
+    half-written, would drop every route for a moment (seen as 404s while one process of a running suite restarts)."""
+    if path.exists() and path.read_text() == text:
+        return
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
 
 
 if __name__ == "__main__":
