@@ -71,11 +71,11 @@ class TestRunning:
         gate.opened(task_id).set()
         assert (await status_of(client, task_id))["status"] == "CANCELLED"  # the cancelled outcome is kept
 
-    async def test_completion_and_not_implemented_types(self, client, sessionmaker, start_worker):
+    async def test_real_registry_fails_a_download_without_source_readably(self, client, sessionmaker, start_worker):
         [task_id] = await downloads(client, sessionmaker, 10)
-        await start_worker()  # the real registry: downloads arrive with the next issue
+        await start_worker()  # the real registry; the seeded video has no URL and no replay info
         task = await wait_for_task(client, task_id)
-        assert task["status"] == "FAILED" and task["error_message"] == "DOWNLOAD_VIDEO_FILE is not implemented yet"
+        assert task["status"] == "FAILED" and task["error_message"].startswith("No replay info for video")
 
     async def test_concurrency_is_bounded_per_worker(self, client, sessionmaker, start_worker):
         gate = Gate()
