@@ -18,7 +18,7 @@ class MediaServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 server.requests.append(self.path)
                 kind, _, name = self.path.lstrip("/").partition("/")
                 path = server.directory / name
