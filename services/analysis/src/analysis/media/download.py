@@ -76,7 +76,6 @@ def _params(request: DownloadRequest, workdir: Path, hook: Callable[[dict[str, A
         "noprogress": True,
         "format": request.format,
         "outtmpl": str(workdir / "%(id)s.%(ext)s"),
-        "paths": {"home": str(workdir), "temp": str(workdir)},
         "noplaylist": True,
         "overwrites": True,
         "continuedl": False,
