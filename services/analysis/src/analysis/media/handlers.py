@@ -3,7 +3,8 @@
 A download runs yt-dlp in a thread, records the file on the video and writes ``analysis.video.downloaded.v1`` in one
 transaction. An analysis downloads first, in the same task, when the video has no file in the store (one task to
 follow and retry, and no window where a chained download finished but nobody started the analysis), then runs
-``detect_scenes`` in a thread: it is CPU-bound, and at most ``scene_concurrency`` run at once per process.
+``detect_scenes`` in a thread: it is CPU-bound (the runner claims at most ``scene_concurrency`` analyses at once per
+process, with slots of their own).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import threading
-import weakref
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +28,9 @@ from analysis.videos.repository import VideoRepository
 
 logger = logging.getLogger(__name__)
 
-_SCENE_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
-
 
 class Abandoned(Exception):
     """Raised in a worker thread's callback once its task was cancelled: the thread stops at its next report."""
-
-
-def scene_slots(settings: AnalysisSettings) -> asyncio.Semaphore:
-    loop = asyncio.get_running_loop()
-    if loop not in _SCENE_SLOTS:
-        _SCENE_SLOTS[loop] = asyncio.Semaphore(settings.scene_concurrency)
-    return _SCENE_SLOTS[loop]
 
 
 def _replay_files(settings: AnalysisSettings, platform_video_id: str, channel_url: str | None, channel_id: str | None):
@@ -166,13 +157,11 @@ async def _detect(context: TaskContext, path: Path) -> dict[str, Any]:
             raise Abandoned("analysis abandoned (cancelled)")
         context.report_progress(stage="analysing", frames_done=done, frames_total=total)
 
-    context.report_progress(stage="waiting for an analysis slot")
-    async with scene_slots(context.settings):
-        context.report_progress(stage="analysing", frames_done=0)
-        try:
-            result = await asyncio.to_thread(detect_scenes, path, progress=on_progress)
-        except VideoError as exc:
-            raise TaskFailed(f"The video file cannot be analysed: {exc}") from None
-        finally:
-            abandoned.set()
+    context.report_progress(stage="analysing", frames_done=0)
+    try:
+        result = await asyncio.to_thread(detect_scenes, path, progress=on_progress)
+    except VideoError as exc:
+        raise TaskFailed(f"The video file cannot be analysed: {exc}") from None
+    finally:
+        abandoned.set()
     return result.to_dict()

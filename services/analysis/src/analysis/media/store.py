@@ -53,11 +53,12 @@ def put(root: Path, finished: Path, ext: str) -> StoredFile:
     relative = content_path(file_hash, ext)
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    created = not target.exists()
-    if created:
-        os.replace(finished, target)
-    else:
-        finished.unlink()
+    try:
+        os.link(finished, target)  # exclusive: of two downloads of one file at once, exactly one creates it
+        created = True
+    except FileExistsError:
+        created = False
+    finished.unlink()
     return StoredFile(relative, file_hash, size, created)
 
 
