@@ -154,7 +154,9 @@ class TestDownload:
         assert await poll(three_applied, timeout=10)
         assert (await get_video(client, video["id"]))["asset_id"] == "asset-1"
 
-    @pytest.mark.parametrize(("path", "message"), [("missing/clip.mp4", "404"), ("cut/clip.mp4", "")])
+    @pytest.mark.parametrize(
+        ("path", "message"), [("missing/clip.mp4", "HTTP Error 404"), ("cut/clip.mp4", "expected")]
+    )
     async def test_failed_download_leaves_no_file_and_a_failed_task(
         self, client, replay, start_worker, outbox, server, media_root, path, message
     ):
