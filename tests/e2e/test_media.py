@@ -4,6 +4,8 @@ catalog's worker registers the file as an asset, analysis links it to the video,
 
 import hashlib
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +19,7 @@ import pytest
 from suite_testing import TEST_API_KEY
 from suite_tools.launcher import Suite
 
+REPO = Path(__file__).resolve().parents[2]
 CHANNEL_ID = "UCe2eMediaE2eMediaE2eMed"
 VIDEO_ID = "e2emedia001"
 
@@ -71,23 +74,32 @@ def file_url(clip: tuple[Path, list[int]]) -> Iterator[str]:
         server.server_close()
 
 
+def restart_analysis_worker(suite: Suite) -> None:
+    """Restart the analysis worker with ``suite.env`` as it is now. Spawned here rather than with
+    ``Suite.start_one``, which also rewrites Traefik's dynamic file in place: Traefik can load it half-written and
+    answer 404 on every route for a moment (seen here)."""
+    suite.stop_one("analysis-worker")
+    with suite.log_path("analysis-worker").open("ab") as log:
+        suite.processes["analysis-worker"] = subprocess.Popen(
+            [sys.executable, "-m", "analysis.worker"],
+            cwd=REPO,
+            env=suite.process_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
 @pytest.fixture(scope="module")
 def worker_dirs(suite: Suite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     """The analysis worker restarted in replay mode with a media store of this module's, and back afterwards."""
     replay, media = tmp_path_factory.mktemp("replay"), tmp_path_factory.mktemp("media")
-    suite.stop_one("analysis-worker")
     suite.env.update(ANALYSIS_REPLAY_DIR=str(replay), ANALYSIS_MEDIA_ROOT=str(media))
-    suite.start_one("analysis-worker")
-    # start_one rewrites Traefik's dynamic file in place; Traefik may load it half-written for a moment (404 on
-    # every route), so wait until the routes answer again.
-    routed = wait(lambda: httpx.get(f"{suite.url}/api/analysis/tasks", trust_env=False).status_code != 404, 30)
-    assert routed, "Traefik did not route /api/analysis after the worker restart"
+    restart_analysis_worker(suite)
     try:
         yield replay, media
     finally:
-        suite.stop_one("analysis-worker")
         del suite.env["ANALYSIS_REPLAY_DIR"], suite.env["ANALYSIS_MEDIA_ROOT"]
-        suite.start_one("analysis-worker")
+        restart_analysis_worker(suite)
 
 
 @pytest.fixture(scope="module")
