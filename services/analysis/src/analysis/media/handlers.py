@@ -33,7 +33,10 @@ class Abandoned(Exception):
     """Raised in a worker thread's callback once its task was cancelled: the thread stops at its next report."""
 
 
-def _replay_files(settings: AnalysisSettings, platform_video_id: str, channel_url: str | None, channel_id: str | None):
+def _replay_files(
+    settings: AnalysisSettings, platform_video_id: str, channel_url: str | None, channel_id: str | None
+) -> tuple[Path, ...]:
+    """Replay mode: the video's own info file, then its channel's (by channel id, then by the URL it was added with)."""
     if settings.replay_dir is None:
         return ()
     names = [platform_video_id, channel_id]
