@@ -24,9 +24,28 @@ CHANNEL_ID = "UCe2eMediaE2eMediaE2eMed"
 VIDEO_ID = "e2emedia001"
 
 
+TRAEFIK_NO_ROUTE = "404 page not found"
+
+
 def data(response: httpx.Response) -> Any:
     assert response.status_code == 200, response.text
     return response.json()["data"]
+
+
+class RoutedClient(httpx.Client):
+    """Retries, for a bounded time, a request Traefik itself answered 404 (no route: the request reached no
+    service, so sending it again is safe). ``Suite.start_one`` (used by other modules' fixtures) rewrites Traefik's
+    dynamic file in place, and Traefik can load it half-written and drop every route for a moment."""
+
+    def request(self, *args: Any, **kwargs: Any) -> httpx.Response:
+        deadline = time.monotonic() + 30
+        while True:
+            response = super().request(*args, **kwargs)
+            if response.status_code != 404 or response.text.strip() != TRAEFIK_NO_ROUTE:
+                return response
+            if time.monotonic() > deadline:
+                return response
+            time.sleep(0.2)
 
 
 def wait(check: Callable[[], Any], timeout: float = 60) -> Any:
@@ -104,7 +123,7 @@ def worker_dirs(suite: Suite, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @pytest.fixture(scope="module")
 def api(suite: Suite) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=suite.url, headers={"X-API-Key": TEST_API_KEY}, timeout=10, trust_env=False) as client:
+    with RoutedClient(base_url=suite.url, headers={"X-API-Key": TEST_API_KEY}, timeout=10, trust_env=False) as client:
         yield client
 
 
