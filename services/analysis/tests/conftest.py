@@ -34,13 +34,14 @@ def replay(tmp_path: Path) -> ReplayChannels:
 
 
 @pytest.fixture
-def settings(database_url: str, replay: ReplayChannels):
+def settings(database_url: str, replay: ReplayChannels, tmp_path: Path):
     """Replay-mode crawling and short leases and polls, so recovery and schedules show within a test."""
     from analysis.settings import AnalysisSettings
 
     return AnalysisSettings(
         database_url=database_url,
         replay_dir=replay.directory,
+        media_root=tmp_path / "media",
         lease_seconds=3,
         sweep_seconds=0.2,
         schedule_poll_seconds=0.2,

@@ -29,3 +29,12 @@ class AnalysisSettings(ServiceSettings):
     max_attempts: int = Field(default=3, ge=1)  # claims of one task before a lost worker fails it
     requeue_stale_seconds: float = Field(default=300.0, gt=0)  # QUEUED this long unclaimed: wake-up sent again
     schedule_poll_seconds: float = Field(default=5.0, gt=0)
+
+    # Downloads (docs/analysis.md, "Downloads"): the media store shared with catalog (CATALOG_MEDIA_ROOT names the
+    # same directory), the yt-dlp format (one file: no merging, so no ffmpeg needed) and the largest file accepted.
+    media_root: Path = Path(".run/media")
+    download_format: str = Field(default="best[ext=mp4]/best", min_length=1, max_length=200)
+    download_max_bytes: int = Field(default=2 * 1024**3, gt=0)
+    download_timeout_seconds: float = Field(default=3600.0, gt=0)
+    # Scene analysis is CPU-bound: at most this many run at once per worker process (each takes one thread).
+    scene_concurrency: int = Field(default=1, ge=1, le=16)

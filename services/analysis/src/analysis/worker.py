@@ -1,5 +1,6 @@
-"""Analysis's FastStream process: the monitoring-task consumers (one durable priority queue per task type), the
-outbox relay that publishes their wake-ups, the lease sweeper and the crawl scheduler."""
+"""Analysis's FastStream process: the monitoring-task consumers (one durable priority queue per task type), its event
+consumers (catalog's asset registrations), the outbox relay that publishes wake-ups and events, the lease sweeper
+and the crawl scheduler."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from faststream import AckPolicy
 from faststream.rabbit import Channel
 
+from analysis import consumers
 from analysis.events import outbox
 from analysis.execution.registry import Handler, handlers
 from analysis.execution.runner import TaskRunner
@@ -43,6 +45,7 @@ def create_worker(
         inbox_model=ProcessedMessage,
         amqp_url=amqp_url,
     )
+    consumers.register(context.consumers)
     runner = TaskRunner(sessionmaker=context.sessionmaker, settings=settings, handlers=task_handlers or handlers())
     RUNNERS[id(context)] = runner
     for task_type in TASK_TYPES:

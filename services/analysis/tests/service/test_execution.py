@@ -71,11 +71,11 @@ class TestRunning:
         gate.opened(task_id).set()
         assert (await status_of(client, task_id))["status"] == "CANCELLED"  # the cancelled outcome is kept
 
-    async def test_completion_and_not_implemented_types(self, client, sessionmaker, start_worker):
+    async def test_real_registry_fails_a_download_without_source_readably(self, client, sessionmaker, start_worker):
         [task_id] = await downloads(client, sessionmaker, 10)
-        await start_worker()  # the real registry: downloads arrive with the next issue
+        await start_worker()  # the real registry; the seeded video has no URL and no replay info
         task = await wait_for_task(client, task_id)
-        assert task["status"] == "FAILED" and task["error_message"] == "DOWNLOAD_VIDEO_FILE is not implemented yet"
+        assert task["status"] == "FAILED" and task["error_message"].startswith("No replay info for video")
 
     async def test_concurrency_is_bounded_per_worker(self, client, sessionmaker, start_worker):
         gate = Gate()
@@ -89,6 +89,28 @@ class TestRunning:
         for task_id in gate.started:
             gate.opened(task_id).set()
         for task_id in (first, second, third):
+            assert (await wait_for_task(client, task_id))["status"] == "COMPLETED"
+
+    async def test_analyses_have_their_own_bound_and_leave_slots_to_downloads(self, client, sessionmaker, start_worker):
+        gate = Gate()
+        account = await quick_add(client, "owner")
+        analyses = []
+        for index in range(2):
+            video = await seed_video(sessionmaker, account["id"], f"scene{index:04d}")
+            analyses.append(ok_data(await client.post(f"/api/analysis/videos/{video}/analyze"))["task_id"])
+        await start_worker(task_handlers=gate.handlers(), crawl_concurrency=1, scene_concurrency=1)
+        assert await poll(lambda: asyncio.sleep(0, len(gate.started) == 1), timeout=10)
+        assert sorted([(await status_of(client, t))["status"] for t in analyses]) == ["PROCESSING", "QUEUED"]
+        video = await seed_video(sessionmaker, account["id"], "download01")
+        body = {"video_ids": [video]}
+        [task] = ok_data(await client.post("/api/analysis/videos/trigger-download", json=body))["tasks"]
+        download = task["task_id"]  # runs beside the analysis: the analysis holds no shared slot
+        assert (await wait_for_task(client, download, ("PROCESSING",)))["status"] == "PROCESSING"
+        gate.opened(download).set()
+        gate.opened(gate.started[0]).set()
+        assert await poll(lambda: asyncio.sleep(0, len(gate.started) == 3), timeout=10)
+        gate.opened(gate.started[2]).set()
+        for task_id in analyses:
             assert (await wait_for_task(client, task_id))["status"] == "COMPLETED"
 
     async def test_waiting_tasks_run_by_priority_lower_number_first(self, client, sessionmaker, start_worker, outbox):

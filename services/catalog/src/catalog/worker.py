@@ -1,5 +1,6 @@
-"""Catalog's FastStream process: the outbox relay (catalog consumes no events yet)."""
+"""Catalog's FastStream process: its event consumers (video downloads to register) and the outbox relay."""
 
+from catalog import consumers
 from catalog.events import outbox
 from catalog.models import ProcessedMessage
 from catalog.settings import CatalogSettings
@@ -7,13 +8,15 @@ from common.worker import WorkerContext, build_worker, main
 
 
 def create_worker(settings: CatalogSettings | None = None, *, amqp_url: str | None = None) -> WorkerContext:
-    return build_worker(
+    context = build_worker(
         name="catalog",
         settings=settings or CatalogSettings(),
         outbox=outbox,
         inbox_model=ProcessedMessage,
         amqp_url=amqp_url,
     )
+    consumers.register(context.consumers)
+    return context
 
 
 if __name__ == "__main__":

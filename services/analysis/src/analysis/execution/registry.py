@@ -1,7 +1,7 @@
 """What a worker runs for each task type: ``task_type -> async handler(context) -> result``.
 
 A handler returns the task's ``result`` (a small dict) or raises ``TaskFailed`` with a message a user can read.
-Download and scene analysis plug in here with the next issue.
+Downloads and scene analysis: ``analysis.media.handlers``.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ async def not_implemented(context: TaskContext) -> dict[str, Any] | None:
 
 def handlers() -> dict[str, Handler]:
     from analysis.crawl.handler import crawl_account
+    from analysis.media.handlers import analyze_video, download_video
     from analysis.tasks.states import DOWNLOAD_VIDEO_FILE, VIDEO_ANALYSIS, YOUTUBE_CRAWL
 
-    return {YOUTUBE_CRAWL: crawl_account, DOWNLOAD_VIDEO_FILE: not_implemented, VIDEO_ANALYSIS: not_implemented}
+    return {YOUTUBE_CRAWL: crawl_account, DOWNLOAD_VIDEO_FILE: download_video, VIDEO_ANALYSIS: analyze_video}

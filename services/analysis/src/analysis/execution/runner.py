@@ -1,6 +1,7 @@
 """Runs monitoring tasks in a worker process: claim the row, run its handler, keep the lease alive, record the end.
 
-A wake-up message only names a task. The runner first waits for a free slot (``crawl_concurrency`` per process),
+A wake-up message only names a task. The runner first waits for a free slot of its type (``scene_concurrency`` per
+process for VIDEO_ANALYSIS, which is CPU-bound; ``crawl_concurrency`` shared by the other types),
 then claims the row with a conditional UPDATE (QUEUED -> PROCESSING, with this worker's id and a lease); a duplicate
 or stale message, or a cancelled task, claims nothing and is dropped. While the handler runs, a heartbeat extends
 the lease and writes the handler's progress; when the row is no longer held (cancelled, or re-queued by the sweeper)
@@ -24,7 +25,7 @@ from analysis.execution.registry import Handler, TaskContext, TaskFailed, not_im
 from analysis.models import MonitoringTask
 from analysis.settings import AnalysisSettings
 from analysis.tasks.repository import TaskRepository
-from analysis.tasks.states import COMPLETED, FAILED, PROCESSING, QUEUED
+from analysis.tasks.states import COMPLETED, FAILED, PROCESSING, QUEUED, VIDEO_ANALYSIS
 from analysis.tasks.wakeup import send_wakeup, task_id_of
 from common.db import utcnow
 
@@ -51,6 +52,8 @@ class TaskRunner:
         self.handlers = handlers
         self.worker_id = worker_id or new_worker_id()
         self.slots = asyncio.Semaphore(settings.crawl_concurrency)
+        # Analyses have slots of their own: one waiting for the CPU never holds a slot a crawl or download could use.
+        self.typed_slots = {VIDEO_ANALYSIS: asyncio.Semaphore(settings.scene_concurrency)}
         self.running: dict[str, asyncio.Task[None]] = {}
 
     @property
@@ -63,19 +66,23 @@ class TaskRunner:
         if task_id is None:
             logger.warning("wake-up without a task id dropped: %r", body)
             return
-        await self.slots.acquire()
+        slots = self.slots_for(body.get("task_type") if isinstance(body, dict) else None)
+        await slots.acquire()
         try:
             task = await self.claim(task_id)
         except BaseException:
-            self.slots.release()
+            slots.release()
             raise
         if task is None:
-            self.slots.release()
+            slots.release()
             logger.info("task %s not claimable (already taken, finished or cancelled); wake-up dropped", task_id)
             return
-        run = asyncio.create_task(self._run(task), name=f"task-{task.id}")
+        run = asyncio.create_task(self._run(task, slots), name=f"task-{task.id}")
         self.running[task.id] = run
         run.add_done_callback(lambda _: self.running.pop(task.id, None))
+
+    def slots_for(self, task_type: str | None) -> asyncio.Semaphore:
+        return self.typed_slots.get(task_type or "", self.slots)
 
     async def claim(self, task_id: str) -> MonitoringTask | None:
         now = utcnow()
@@ -95,7 +102,7 @@ class TaskRunner:
                 },
             )
 
-    async def _run(self, task: MonitoringTask) -> None:
+    async def _run(self, task: MonitoringTask, slots: asyncio.Semaphore) -> None:
         context = TaskContext(
             task_id=task.id,
             task_type=task.task_type,
@@ -122,7 +129,7 @@ class TaskRunner:
             await asyncio.shield(self._release(task.id))
             raise
         finally:
-            self.slots.release()
+            slots.release()
 
     async def _heartbeat(self, context: TaskContext) -> bool:
         try:

@@ -32,6 +32,9 @@ class TargetVideo(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     analysis_status: Mapped[str | None] = mapped_column(String(20))
     analysis_error: Mapped[str | None] = mapped_column(Text)
     is_downloaded: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="false")
+    # The downloaded file as analysis recorded it ({storage_path, file_hash, size_bytes, duration_seconds, format,
+    # downloaded_at}): the copy the video's `asset` is shown from, without asking catalog. Internal.
+    media: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     # The latest snapshot's views, kept on the row so "most viewed first" is an index scan; internal.
     latest_views_count: Mapped[int | None] = mapped_column(BigInteger)
 

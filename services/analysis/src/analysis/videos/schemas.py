@@ -31,6 +31,18 @@ class VideoGrowth(BaseModel):
     comments_rate: float | None
 
 
+class VideoAsset(BaseModel):
+    """The catalog asset of a downloaded video, from analysis's own record of the file (no call to catalog)."""
+
+    id: str
+    file_hash: str
+    storage_path: str
+    size_bytes: int | None
+    duration_seconds: float | None
+    format: dict[str, Any]
+    downloaded_at: str | None
+
+
 class TargetVideo(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -55,7 +67,7 @@ class TargetVideo(BaseModel):
     deleted_at: datetime | None
     snapshots: list[VideoSnapshot] = Field(default_factory=list, description="Newest first (the latest 30)")
     latest_snapshot: VideoSnapshot | None = None
-    asset: dict[str, Any] | None = Field(default=None, description="The catalog asset, once downloaded")
+    asset: VideoAsset | None = Field(default=None, description="The catalog asset, once downloaded")
     growth: VideoGrowth | None = None
     engagement_rate: float | None = Field(default=None, description="(likes + comments + shares) / views, latest")
 
@@ -65,8 +77,24 @@ class TriggerDownloadRequest(BaseModel):
     priority: int = Field(default=10, ge=0, le=100, description="Lower runs sooner")
 
 
+def asset_view(video: Any) -> dict[str, Any] | None:
+    media = video.media or {}
+    if not video.asset_id or not media.get("file_hash"):
+        return None
+    return VideoAsset(
+        id=video.asset_id,
+        file_hash=media["file_hash"],
+        storage_path=media.get("storage_path") or "",
+        size_bytes=media.get("size_bytes"),
+        duration_seconds=media.get("duration_seconds"),
+        format=media.get("format") or {},
+        downloaded_at=media.get("downloaded_at"),
+    ).model_dump(mode="json")
+
+
 def video_view(video: Any, snapshots: list[Any]) -> dict[str, Any]:
-    data = TargetVideo.model_validate(video).model_dump(mode="json", exclude={"snapshots", "latest_snapshot"})
+    data = TargetVideo.model_validate(video).model_dump(mode="json", exclude={"snapshots", "latest_snapshot", "asset"})
+    data["asset"] = asset_view(video)
     rendered = [VideoSnapshot.model_validate(s).model_dump(mode="json") for s in snapshots]
     latest = snapshots[0] if snapshots else None
     data["snapshots"] = rendered

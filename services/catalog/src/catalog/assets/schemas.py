@@ -51,3 +51,37 @@ class Asset(BaseModel):
     status: str
     created_at: datetime
     updated_at: datetime
+
+
+class VideoDownloaded(BaseModel):
+    """What catalog reads of ``analysis.video.downloaded.v1`` (its own copy of the contract: only these fields)."""
+
+    video_id: str = Field(min_length=1, max_length=100)
+    platform_video_id: str | None = Field(default=None, max_length=100)
+    title: str | None = None
+    source_url: str | None = None
+    storage_path: str = Field(min_length=1, max_length=1000)
+    file_hash: str = Field(min_length=1, max_length=128)
+    size_bytes: int | None = Field(default=None, ge=0)
+    duration_seconds: float | None = Field(default=None, ge=0)
+    format: dict[str, Any] = Field(default_factory=dict)
+
+    def as_asset(self) -> AssetCreate:
+        name = (self.title or self.platform_video_id or self.video_id)[:500]
+        extension = self.storage_path.rsplit(".", 1)[-1] if "." in self.storage_path.rsplit("/", 1)[-1] else None
+        return AssetCreate(
+            name=name,
+            asset_type="video",
+            storage_path=self.storage_path,
+            file_hash=self.file_hash,
+            duration_seconds=self.duration_seconds,
+            source="analysis",
+            original_filename=f"{self.platform_video_id or self.video_id}.{extension}" if extension else None,
+            asset_metadata={
+                "size_bytes": self.size_bytes,
+                "format": self.format,
+                "source_url": self.source_url,
+                "video_id": self.video_id,
+                "platform_video_id": self.platform_video_id,
+            },
+        )

@@ -4,9 +4,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.assets.repository import AssetRepository
-from catalog.assets.schemas import AssetCreate, AssetUpdate
-from catalog.assets.views import asset_deleted_payload, asset_view
-from catalog.events import ASSET_CREATED, ASSET_DELETED, ASSET_UPDATED, outbox
+from catalog.assets.schemas import AssetCreate, AssetUpdate, VideoDownloaded
+from catalog.assets.views import asset_deleted_payload, asset_registered_payload, asset_view
+from catalog.events import ASSET_CREATED, ASSET_DELETED, ASSET_REGISTERED, ASSET_UPDATED, outbox
 from catalog.models import Asset
 from common.envelope import PageParams
 from common.errors import Conflict, NotFound
@@ -25,6 +25,15 @@ class AssetService:
         if existing is None:  # the conflicting asset was deleted between the insert and this read
             raise Conflict("An asset with this file_hash was being changed concurrently; retry the request")
         return existing, False
+
+    async def register_download(self, session: AsyncSession, download: VideoDownloaded) -> tuple[Asset, bool]:
+        """A file downloaded for a video becomes an asset, or is the existing live asset with its hash; either way
+        ``catalog.asset.registered.v1`` tells the video's owner which asset holds it."""
+        asset, created = await self.create(session, download.as_asset())
+        await outbox.add(
+            session, ASSET_REGISTERED, asset_registered_payload(asset, video_id=download.video_id, created=created)
+        )
+        return asset, created
 
     async def get(self, session: AsyncSession, asset_id: str) -> Asset:
         asset = await AssetRepository.from_session(session).get(asset_id)
