@@ -41,6 +41,7 @@ async def test_project_created_completes_the_transform_run(api, client, n8n, db,
         run = await poll(completed, timeout=15)
         assert run, "the transform run was not completed"
         assert run["result"] == {"project_id": "p-2"}
+        assert (await api.get_inspiration(inspiration["id"]))["project_id"] == "p-2"  # the idea shows its project
     finally:
         context.stop.set()
         await context.broker.stop()
