@@ -23,7 +23,6 @@ WORKFLOW_FIELDS = {
     "n8n_webhook_url",
     "is_active",
     "callback_timeout_seconds",
-    "callback_timeout_seconds",
     "created_at",
     "updated_at",
 }
