@@ -2,8 +2,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.errors import BadRequest
-from common.n8n import WorkflowRuns
+from common.n8n import WorkflowRuns, reported_reason
 from production.projects.schemas import ProjectCreate
 from production.projects.service import PROJECT_TARGET, project_service
 from production.projects.states import FAILED as PROJECT_FAILED
@@ -36,8 +35,6 @@ class WebhookService:
                 "project_id": None,
                 "tasks_created": 0,
             }
-        if not body.executionId:
-            raise BadRequest("executionId is required")
         assert body.project is not None
         project, created = await project_service.create_from_transform(
             session,
@@ -103,7 +100,7 @@ class WebhookService:
             reason = _reason(body)
             if project.status in (PENDING, PROCESSING):
                 await project_service.request_status(
-                    session, project, PROJECT_FAILED, reason=f"Execution workflow failed: {reason}"
+                    session, project, PROJECT_FAILED, reason=f"Execution failed: {reported_reason(run, reason)}"
                 )
             WorkflowRuns.complete(run, succeeded=False, result=result, error=reason)
         elif body.status == SUCCESS:
