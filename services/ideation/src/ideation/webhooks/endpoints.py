@@ -32,6 +32,14 @@ async def handle_inspiration_webhook(
     summary="Callback of a workflow test (X-Webhook-Token): validated and recorded, nothing else changes",
 )
 async def handle_test_webhook(
-    test_id: str, session: SessionDep, body: Annotated[Any, Body(description="Any callback body, checked")]
+    test_id: str,
+    session: SessionDep,
+    body: Annotated[
+        Any,
+        Body(
+            description="The callback body the tested workflow would post for real (checked, not applied)",
+            examples=[{"status": "success", "executionId": "<the trigger's execution_id>", "data": {"title": "T"}}],
+        ),
+    ],
 ) -> dict[str, Any]:
     return ok(await workflow_test_service.record_callback(session, test_id, body))
