@@ -26,11 +26,13 @@ WORKDIR /app
 # (tools/tests/test_compose.py checks it).
 COPY pyproject.toml uv.lock ./
 COPY libs/common/pyproject.toml libs/common/
+COPY libs/worker_sdk/pyproject.toml libs/worker_sdk/
 COPY services/catalog/pyproject.toml services/catalog/
 COPY services/ideation/pyproject.toml services/ideation/
 COPY services/production/pyproject.toml services/production/
 COPY services/analysis/pyproject.toml services/analysis/
 COPY services/gateway/pyproject.toml services/gateway/
+COPY workers/pyproject.toml workers/
 # The dev-only members (test support, developer tools): only their pyproject.toml, so uv sees the whole workspace;
 # `--no-dev` installs neither and .dockerignore keeps their code out of the build context.
 COPY libs/testing/pyproject.toml libs/testing/
@@ -43,9 +45,10 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 # expect them.
 COPY libs ./libs
 COPY services ./services
+COPY workers ./workers
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev \
- && .venv/bin/python -m compileall -q libs services
+ && .venv/bin/python -m compileall -q libs services workers
 
 
 FROM ${PYTHON_IMAGE}

@@ -20,6 +20,7 @@ from common.housekeeping import MessagingPruner
 from common.n8n import FAILED, PENDING, N8nDispatcher, WorkflowRuns
 from common.settings import SuiteSettings
 from common.worker import declare_topology
+from suite_testing.fake_n8n import FakeN8n
 from suite_testing.tcp_proxy import PostgresProxy
 
 from . import test_messaging
@@ -334,3 +335,62 @@ async def _effects(context, event_id: str) -> int:
 async def _published(context, event_id: str) -> bool:
     row = await outbox_row(context.sessionmaker, event_id)
     return row is not None and row.published_at is not None
+
+
+class TestOutboundRequestForgery:
+    """A registered workflow URL is user input: the dispatcher calls only allowed hosts, never private space."""
+
+    async def _dispatch_once(self, database_url: str, url: str, settings: SuiteSettings) -> WorkflowRun:
+        sessionmaker = create_sessionmaker(create_engine(database_url, pool_size=2))
+        runs = WorkflowRuns(WorkflowRun, settings)
+        async with sessionmaker() as session, session.begin():
+            run = await runs.start(
+                session,
+                workflow_id=None,
+                workflow_type="inspiration",
+                webhook_url=url,
+                target_type="inspiration",
+                target_id="i1",
+                callback_path="/api/webhooks/n8n/inspiration/i1",
+                fields={},
+            )
+        dispatcher = N8nDispatcher(
+            sessionmaker=sessionmaker, model=WorkflowRun, settings=settings, database_url=database_url, max_attempts=1
+        )
+        await dispatcher.dispatch_due()
+        async with sessionmaker() as session:
+            stored = await session.get(WorkflowRun, run.id)
+        await sessionmaker.kw["bind"].dispose()
+        return stored
+
+    async def test_a_loopback_listener_outside_the_allow_list_is_never_called(self, database_url):
+        listener = FakeN8n()  # stands for one of the suite's own services on loopback
+        await listener.start()
+        try:
+            settings = SuiteSettings(n8n_allowed_hosts="127.0.0.1:5678", webhook_token="t")
+            run = await self._dispatch_once(database_url, listener.url("suite-inspiration"), settings)
+            assert run.status == FAILED
+            assert "not in SUITE_N8N_ALLOWED_HOSTS" in (run.error or "")
+            assert listener.requests == []
+        finally:
+            await listener.close()
+
+    async def test_link_local_metadata_addresses_are_refused_even_when_listed(self, database_url):
+        settings = SuiteSettings(
+            n8n_allowed_hosts="169.254.169.254", n8n_allowed_networks="169.254.0.0/16", webhook_token="t"
+        )
+        run = await self._dispatch_once(database_url, "http://169.254.169.254/latest/meta-data/", settings)
+        assert run.status == FAILED and "link-local" in (run.error or "")
+
+    async def test_an_allowed_host_is_called_and_an_error_body_is_not_copied(self, database_url):
+        n8n = FakeN8n()
+        n8n.status = 500  # its body, '{"message": "Workflow was started"}', stands for whatever n8n sent back
+        await n8n.start()
+        try:
+            settings = SuiteSettings(n8n_allowed_hosts="127.0.0.1", webhook_token="t")
+            run = await self._dispatch_once(database_url, n8n.url("suite-inspiration"), settings)
+            assert len(n8n.requests) == 1
+            assert run.status == FAILED and "HTTP 500" in (run.error or "")
+            assert "Workflow was started" not in (run.error or "")
+        finally:
+            await n8n.close()

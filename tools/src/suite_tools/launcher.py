@@ -37,6 +37,16 @@ from gateway.traefik import write_config
 
 ROOT = Path(__file__).resolve().parents[3]
 
+# Task workers started with the suite (the reference workers on the worker SDK, docs/workers.md): process name →
+# arguments of `python -m suite_worker.cli`. Each is a separate process, as in a deployment.
+TASK_WORKERS: dict[str, list[str]] = {
+    "echo-worker": ["run", "reference_workers.echo:handle", "--task-type", "ECHO"],
+    "dreamina-worker": [
+        "run", "reference_workers.dreamina:handle", "--task-type", "DREAMINA_IMAGE_GENERATION",
+        "--task-type", "DREAMINA_VIDEO_GENERATION", "--task-type", "DREAMINA_LIP_SYNC",
+    ],
+}  # fmt: skip
+
 
 @dataclass
 class Suite:
@@ -48,6 +58,7 @@ class Suite:
     traefik_admin_port: int = 8099
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     workers: bool = True
+    task_workers: bool = True
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
@@ -106,6 +117,9 @@ class Suite:
         if self.workers:
             for name in SERVICES_WITH_WORKERS:
                 commands[f"{name}-worker"] = [python, "-m", f"{name}.worker"]
+        if self.task_workers:
+            for name, arguments in TASK_WORKERS.items():
+                commands[name] = [python, "-m", "suite_worker.cli", *arguments]
         static = write_config(
             GatewaySettings(_env_file=None, **_gateway_overrides(self.process_env())),
             self.run_dir / "traefik",

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from common.outbound import OutboundPolicy
+
 DEVELOPMENT_WEBHOOK_TOKEN = "dev-webhook-token"
 MIN_SECRET_LENGTH = 32
 
@@ -30,6 +32,13 @@ class SuiteSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     max_request_body_bytes: int = 100 * 1024 * 1024
+    # Where the suite may send n8n workflow triggers (common.outbound): hosts ("host" any port, "host:port"), and the
+    # non-public networks those hosts may resolve into (the local n8n is on loopback). Link-local: never.
+    n8n_allowed_hosts: str = "127.0.0.1:5678,localhost:5678"
+    n8n_allowed_networks: str = "127.0.0.0/8,::1/128"
+    # The X-Webhook-Token the suite sends to n8n; empty: the inbound SUITE_WEBHOOK_TOKEN (what the shipped workflows
+    # copy into their callbacks). Set it to give n8n its own secret (the workflows then need the inbound token).
+    n8n_outbound_token: str = ""
     # Browser origins allowed to call the API (an admin front end on its own origin), comma-separated; empty: none.
     # Never a wildcard: credentials (API keys) travel with these requests.
     cors_origins: str = ""
@@ -72,6 +81,14 @@ class SuiteSettings(BaseSettings):
                 raise ValueError(f"{name}: every secret must be at least {MIN_SECRET_LENGTH} characters in production")
         if self.webhook_token in self.api_key_set | self.worker_key_set or self.api_key_set & self.worker_key_set:
             raise ValueError("API keys, worker keys and the webhook token must all differ")
+
+    @property
+    def outbound_webhook_token(self) -> str:
+        return self.n8n_outbound_token or self.webhook_token
+
+    @property
+    def outbound_policy(self) -> OutboundPolicy:
+        return OutboundPolicy.parse(self.n8n_allowed_hosts, self.n8n_allowed_networks)
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -60,6 +60,8 @@ def suite_env(**overrides: str) -> dict[str, str]:
         "SUITE_WEBHOOK_TOKEN": TEST_WEBHOOK_TOKEN,
         "SUITE_LOG_JSON": "false",
         "SUITE_RELAY_POLL_SECONDS": "0.2",
+        # The fake n8n and the real one listen on free loopback ports.
+        "SUITE_N8N_ALLOWED_HOSTS": "127.0.0.1,localhost",
     }
     env.update(overrides)
     return env

@@ -1,5 +1,5 @@
 from cryptography.fernet import Fernet
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from common.n8n import N8nSettings
@@ -20,6 +20,15 @@ class ProductionSettings(N8nSettings, ServiceSettings):
     # Fernet key(s) for platform-account credentials at rest. Comma-separated for rotation: the first encrypts,
     # every one decrypts. Required when SUITE_ENVIRONMENT=production.
     credentials_key: SecretStr | None = None
+    # Task dispatch (docs/workers.md). Which platform's accounts a task type uses: comma-separated
+    # ``<task type prefix>=<platform>``; the longest matching prefix wins, no match = no account needed.
+    task_platforms: str = "DREAMINA_=dreamina"
+    # A processing task whose worker sent no heartbeat for this long goes back to pending (or fails).
+    visibility_timeout_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    # How often the production worker re-tries held tasks and expires silent claims.
+    dispatch_sweep_seconds: float = Field(default=5.0, gt=0, le=3_600)
+    # Re-dispatches after lost heartbeats before a task fails (a task may override it on create).
+    default_max_retries: int = Field(default=3, ge=0, le=20)
 
     @model_validator(mode="after")
     def _credentials_key_outside_development(self) -> "ProductionSettings":
@@ -44,3 +53,13 @@ class ProductionSettings(N8nSettings, ServiceSettings):
         configured = self.credentials_key.get_secret_value() if self.credentials_key else ""
         keys = [part.strip() for part in configured.split(",") if part.strip()]
         return keys or [DEVELOPMENT_CREDENTIALS_KEY]
+
+    def platform_of(self, task_type: str) -> str | None:
+        """The platform whose accounts ``task_type`` uses (``task_platforms``), or None."""
+        best: tuple[int, str] | None = None
+        for entry in self.task_platforms.split(","):
+            prefix, _, platform = entry.partition("=")
+            prefix, platform = prefix.strip(), platform.strip()
+            if prefix and platform and task_type.startswith(prefix) and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), platform)
+        return best[1] if best else None

@@ -141,7 +141,7 @@ class TestWorkerProcess:
         context = create_worker(settings)
         await on_started(context)
         try:
-            assert len(context.background) == 1
+            assert {task.get_name() for task in context.background} == {"n8n-dispatcher", "dispatch-sweep"}
             project = await execution_project(client, read_model, fake_n8n.url("suite-execution"))
             ok_data(await client.post(f"/api/projects/{project['id']}/regenerate"))
             assert await poll(lambda: asyncio.sleep(0, result=len(fake_n8n.requests) == 1), timeout=10)

@@ -31,6 +31,7 @@ from common.db import utcnow
 from common.n8n.models import FAILED, NOTIFY_CHANNEL, PENDING, RUNNING, TIMED_OUT, WorkflowRunMixin
 from common.n8n.reasons import timeout_reason, trigger_failed_reason
 from common.n8n.settings import N8nSettings
+from common.outbound import OutboundRefused, check_outbound_url
 from common.pgnotify import run_on_notify
 from common.settings import ServiceSettings, SuiteSettings
 
@@ -114,20 +115,25 @@ class N8nDispatcher:
             return run.id, run.webhook_url, run.request_body
 
     async def _post(self, client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> str | None:
-        """None when n8n accepted the trigger, else the reason."""
+        """None when n8n accepted the trigger, else the reason (a status and a short cause, never a response body:
+        the reason is stored on the run and shown to clients)."""
         try:
+            await check_outbound_url(url, self.settings.outbound_policy)
             response = await client.post(
                 url,
                 json=body,
-                headers={"X-Webhook-Token": self.settings.webhook_token},
+                headers={"X-Webhook-Token": self.settings.outbound_webhook_token},
                 timeout=self.timeout_seconds,
+                follow_redirects=False,
             )
+        except OutboundRefused as exc:
+            return f"trigger refused: {exc}"
         except httpx.HTTPError as exc:
             return f"n8n unreachable: {type(exc).__name__}: {exc}"
         except Exception as exc:  # e.g. httpx.InvalidURL (not an HTTPError): a failed attempt all the same
             return f"trigger could not be sent: {type(exc).__name__}: {exc}"
         if response.status_code >= 400:
-            return f"n8n answered HTTP {response.status_code}: {response.text[:300]}"
+            return f"n8n answered HTTP {response.status_code} {response.reason_phrase}".rstrip()
         return None
 
     async def _record(self, run_id: str, error: str | None) -> None:

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import IdMixin, SoftDeleteMixin, TimestampMixin
@@ -30,3 +30,6 @@ class PlatformAccount(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     used_today: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     usage_day: Mapped[date | None] = mapped_column(Date)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What a worker last reported the platform said about the account (callback report_type account_status).
+    credit: Mapped[float | None] = mapped_column(Float)
+    status_reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

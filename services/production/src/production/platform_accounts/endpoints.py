@@ -14,6 +14,7 @@ from production.platform_accounts.schemas import (
     PlatformAccountUsageReset,
 )
 from production.platform_accounts.service import account_view, platform_account_service
+from production.tasks.service import task_service
 
 router = APIRouter(prefix="/api/platform-accounts", tags=["Platform Accounts"])
 
@@ -66,7 +67,9 @@ async def get_platform_account(account_id: str, session: SessionDep, cipher: Cip
 async def update_platform_account(
     account_id: str, body: PlatformAccountUpdate, session: SessionDep, cipher: CipherDep
 ) -> dict[str, Any]:
-    return ok(account_view(await platform_account_service.update(session, account_id, body, cipher=cipher), cipher))
+    account = await platform_account_service.update(session, account_id, body, cipher=cipher)
+    await task_service.dispatch_held_tasks(session)  # a raised limit or a reactivated account frees quota
+    return ok(account_view(account, cipher))
 
 
 @router.delete(
@@ -77,9 +80,14 @@ async def delete_platform_account(account_id: str, session: SessionDep) -> dict[
     return ok({"message": "Platform account deleted successfully"})
 
 
-@router.post("/{account_id}/reset-usage", response_model=Envelope[PlatformAccount], summary="Set today's usage count")
+@router.post(
+    "/{account_id}/reset-usage",
+    response_model=Envelope[PlatformAccount],
+    summary="Set today's usage count; tasks held for want of quota are dispatched",
+)
 async def reset_usage(
     account_id: str, body: PlatformAccountUsageReset, session: SessionDep, cipher: CipherDep
 ) -> dict[str, Any]:
     account = await platform_account_service.reset_usage(session, account_id, used_today=body.used_today)
+    await task_service.dispatch_held_tasks(session)  # tasks held for want of quota go out now
     return ok(account_view(account, cipher))

@@ -39,8 +39,10 @@ class PlatformAccountList(BaseModel):
     created_at: datetime
     is_available: bool
     remaining_quota: int | None
+    credit: float | None = Field(default=None, description="Remaining credit a worker last reported")
 
 
 class PlatformAccount(PlatformAccountList):
     last_used_at: datetime | None
     updated_at: datetime
+    status_reported_at: datetime | None = Field(default=None, description="When a worker last reported on it")

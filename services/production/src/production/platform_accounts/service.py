@@ -32,10 +32,12 @@ def account_view(account: PlatformAccount, cipher: CredentialsCipher, *, full: b
         "created_at": account.created_at,
         "is_available": quota.is_available(account, today),
         "remaining_quota": quota.remaining_quota(account, today),
+        "credit": account.credit,
     }
     if full:
         view["last_used_at"] = account.last_used_at
         view["updated_at"] = account.updated_at
+        view["status_reported_at"] = account.status_reported_at
     return view
 
 
@@ -89,6 +91,22 @@ class PlatformAccountService:
         account = await self.get(session, account_id, for_update=True)
         account.used_today = used_today
         account.usage_day = quota.utc_today()
+        await session.flush()
+        return account
+
+    async def apply_report(
+        self, session: AsyncSession, account_id: str, *, credit: float | None, suspended: bool | None
+    ) -> PlatformAccount:
+        """What a worker reports the platform said: remaining ``credit``; ``suspended`` true suspends the account
+        (no more dispatches to it), false re-activates a suspended one."""
+        account = await self.get(session, account_id, for_update=True)
+        if credit is not None:
+            account.credit = credit
+        if suspended is True:
+            account.status = "suspended"
+        elif suspended is False and account.status == "suspended":
+            account.status = "active"
+        account.status_reported_at = utcnow()
         await session.flush()
         return account
 

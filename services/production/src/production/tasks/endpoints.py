@@ -1,13 +1,19 @@
+import contextlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import SessionDep
 from common.envelope import MAX_OFFSET, MAX_PAGE, MAX_PAGE_SIZE, Envelope, Page, ok
-from production.deps import CipherDep
-from production.tasks.schemas import Task, TaskBatchCreate, TaskCreate, TaskStatusUpdate
+from common.errors import ServiceUnavailable
+from production.deps import CallerDep, CipherDep, QueuesDep, SettingsDep
+from production.tasks.callback import apply_callback
+from production.tasks.dispatch import queue_name
+from production.tasks.schemas import Task, TaskBatchCreate, TaskCreate, TaskStatusUpdate, WorkerCallbackRequest
 from production.tasks.service import task_service
+from production.tasks.states import QUEUED
 from production.tasks.views import task_views
 
 router = APIRouter(prefix="/api/tasks", tags=["Tasks"])
@@ -69,6 +75,141 @@ async def list_tasks(
     return ok(Page.of(items, total=total, page=paging.page, size=paging.size).model_dump())
 
 
+@router.post(
+    "/callback",
+    response_model=Envelope[dict[str, Any]],
+    summary="Worker callback: task_status (a list of task updates) or account_status; each item answered",
+)
+async def worker_callback(body: WorkerCallbackRequest, session: SessionDep, caller: CallerDep) -> dict[str, Any]:
+    return ok(await apply_callback(session, body, caller))
+
+
+async def _queue_types(session: AsyncSession) -> list[str]:
+    return await task_service.queue_task_types(session)
+
+
+@router.get(
+    "/queue-info",
+    response_model=Envelope[dict[str, Any]],
+    summary="Every task queue: name, task type, ready messages, consumers",
+)
+async def get_all_queues_info(session: SessionDep, queues: QueuesDep) -> dict[str, Any]:
+    states = await queues.states(await _queue_types(session))
+    return ok(
+        {
+            "queues": [state.view() for state in states],
+            "total_messages": sum(state.messages for state in states),
+            "total_consumers": sum(state.consumers for state in states),
+        }
+    )
+
+
+@router.get(
+    "/list-redis-queues",
+    response_model=Envelope[list[str]],
+    summary="The task queues that exist on the broker (historical name: they were Redis RQ queues)",
+)
+async def list_redis_queues(session: SessionDep, queues: QueuesDep) -> dict[str, Any]:
+    states = await queues.states(await _queue_types(session))
+    return ok([state.name for state in states if state.exists])
+
+
+@router.post(
+    "/delete-all-queues",
+    response_model=Envelope[dict[str, Any]],
+    summary="Purge and delete every task queue; queued tasks stay queued (enqueue re-sends them)",
+)
+async def delete_all_queues(session: SessionDep, queues: QueuesDep) -> dict[str, Any]:
+    deleted = []
+    for task_type in await _queue_types(session):
+        state = await queues.delete(task_type)
+        if state is not None:
+            deleted.append(state.view())
+    queued = await task_service.count_by_status(session, QUEUED)
+    return ok(
+        {
+            "deleted": deleted,
+            "deleted_count": len(deleted),
+            "purged_messages": sum(item["messages"] for item in deleted),
+            "queued_tasks": queued,
+            "message": f"Deleted {len(deleted)} queues; {queued} queued tasks can be re-sent with enqueue",
+        }
+    )
+
+
+@router.post(
+    "/{task_id}/enqueue",
+    response_model=Envelope[dict[str, Any]],
+    summary="Dispatch a task now (or re-send a queued, failed or stalled one); the message a worker receives",
+)
+async def enqueue_task(task_id: str, session: SessionDep, settings: SettingsDep, queues: QueuesDep) -> dict[str, Any]:
+    result = await task_service.enqueue(session, task_id, visibility_timeout=settings.visibility_timeout_seconds)
+    if result.payload is not None:
+        with contextlib.suppress(ServiceUnavailable):  # the relay delivers once the broker is back
+            await queues.declare(result.task.task_type)  # exists even right after delete-all-queues
+    return ok(result.view(), msg="Task queued" if result.payload is not None else "Task held: " + str(result.note))
+
+
+@router.get(
+    "/{task_id}/queue-status",
+    response_model=Envelope[dict[str, Any]],
+    summary="A task's dispatch state and its queue's ready messages and consumers",
+)
+async def get_task_queue_status(task_id: str, session: SessionDep, queues: QueuesDep) -> dict[str, Any]:
+    task = await task_service.get(session, task_id)
+    state = await queues.state(task.task_type)
+    return ok(
+        {
+            "task_id": task.id,
+            "status": task.status,
+            "job_id": task.job_id,
+            "queue_name": queue_name(task.task_type),
+            "queued_at": task.queued_at,
+            "dispatch_note": task.dispatch_note,
+            "retry_count": task.retry_count,
+            "max_retries": task.max_retries,
+            "worker_name": task.worker_name,
+            "claimed_by": task.claimed_by,
+            "heartbeat_at": task.heartbeat_at,
+            "queue": {"exists": state.exists, "messages": state.messages, "consumers": state.consumers},
+        }
+    )
+
+
+@router.post(
+    "/{task_id}/cancel",
+    response_model=Envelope[dict[str, Any]],
+    summary="Cancel a task: a worker's later claim is refused (409) and it drops the message",
+)
+async def cancel_task(task_id: str, session: SessionDep) -> dict[str, Any]:
+    task, old = await task_service.cancel(session, task_id)
+    return ok(
+        {
+            "task_id": task.id,
+            "status": task.status,
+            "previous_status": old,
+            "message": "Task cancelled; no worker will start it",
+        }
+    )
+
+
+@router.post(
+    "/{task_id}/heartbeat",
+    response_model=Envelope[dict[str, Any]],
+    summary="The claiming worker is alive (409: stop, the task was cancelled or is no longer yours)",
+)
+async def task_heartbeat(task_id: str, session: SessionDep, caller: CallerDep, settings: SettingsDep) -> dict[str, Any]:
+    task = await task_service.heartbeat(session, task_id, caller)
+    return ok(
+        {
+            "task_id": task.id,
+            "status": task.status,
+            "heartbeat_at": task.heartbeat_at,
+            "visibility_timeout_seconds": settings.visibility_timeout_seconds,
+        }
+    )
+
+
 @router.get(
     "/{task_id}",
     response_model=Envelope[Task],
@@ -85,7 +226,7 @@ async def get_task(task_id: str, session: SessionDep, cipher: CipherDep) -> dict
     summary="A worker reports on a task: processing (claim, 409 if taken or cancelled), completed or failed",
 )
 async def update_task_status(
-    task_id: str, body: TaskStatusUpdate, session: SessionDep, cipher: CipherDep
+    task_id: str, body: TaskStatusUpdate, session: SessionDep, cipher: CipherDep, caller: CallerDep
 ) -> dict[str, Any]:
-    task = await task_service.update(session, task_id, body)
+    task = await task_service.update(session, task_id, body, caller=caller)
     return ok((await task_views(session, [task], cipher=cipher))[0])

@@ -64,6 +64,56 @@ class TaskRepository(Repository[Task]):
         )
         return (await self.session.scalars(statement)).one_or_none()
 
+    async def touch_heartbeat(
+        self, task_id: str, *, now: datetime, key_id: str | None, worker_name: str | None
+    ) -> Task | None:
+        """Refresh the heartbeat of a processing task held by this claimant (any holder when ``key_id`` is None)."""
+        statement = update(Task).where(Task.id == task_id, Task.deleted_at.is_(None), Task.status == PROCESSING)
+        if key_id is not None:
+            statement = statement.where(Task.claimed_by == key_id, Task.worker_name.is_not_distinct_from(worker_name))
+        statement = statement.values(heartbeat_at=now).returning(Task).execution_options(populate_existing=True)
+        return (await self.session.scalars(statement)).one_or_none()
+
+    async def silent_ids(self, cutoff: datetime, *, limit: int) -> list[str]:
+        """Processing tasks whose last sign of life (heartbeat, else claim) is older than ``cutoff``."""
+        last = func.coalesce(Task.heartbeat_at, Task.started_at, Task.updated_at)
+        statement = (
+            select(Task.id)
+            .where(Task.status == PROCESSING, Task.deleted_at.is_(None), last < cutoff)
+            .order_by(last)
+            .limit(limit)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def held_ids(self, *, limit: int) -> list[str]:
+        """Pending tasks held back from dispatch (``dispatch_note`` says why), highest priority first."""
+        statement = (
+            select(Task.id)
+            .where(Task.status == PENDING, Task.dispatch_note.is_not(None), Task.deleted_at.is_(None))
+            .order_by(Task.priority.desc(), Task.seq)
+            .limit(limit)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def lock_held(self, task_id: str) -> Task | None:
+        statement = (
+            select(Task)
+            .where(
+                Task.id == task_id, Task.status == PENDING, Task.dispatch_note.is_not(None), Task.deleted_at.is_(None)
+            )
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.scalars(statement)).one_or_none()
+
+    async def count_by_status(self, status: str) -> int:
+        statement = select(func.count()).where(Task.status == status, Task.deleted_at.is_(None))
+        return int(await self.session.scalar(statement) or 0)
+
+    async def task_types(self, *, limit: int) -> list[str]:
+        statement = select(Task.task_type).distinct().order_by(Task.task_type).limit(limit)
+        return list(await self.session.scalars(statement))
+
     async def dependencies_completed(self, dependencies: list[str]) -> bool:
         if not dependencies:
             return True

@@ -17,6 +17,10 @@ class TaskCreate(BaseModel):
     task_input: dict[str, Any] = Field(default_factory=dict)
     project_id: str = Field(min_length=1, max_length=36)
     platform_account_id: str | None = Field(default=None, max_length=36)
+    priority: int = Field(default=5, ge=0, le=10, description="Queue priority, 0-10, higher first")
+    max_retries: int | None = Field(
+        default=None, ge=0, le=20, description="Re-dispatches after lost heartbeats (default: the service's)"
+    )
 
 
 class TaskBatchCreate(BaseModel):
@@ -60,3 +64,35 @@ class Task(BaseModel):
     deleted_at: datetime | None
     forecast_generate_cost: float | None
     forecast_queue_cost: float | None
+    priority: int
+    retry_count: int
+    max_retries: int
+    dispatch_note: str | None = Field(description="Why a pending task is not dispatched yet (e.g. no quota left)")
+    job_id: str | None = Field(description="Message id of the latest dispatch")
+    queued_at: datetime | None
+    claimed_by: str | None = Field(description="Identity of the claiming worker key (a short hash, not the key)")
+    worker_name: str | None
+    heartbeat_at: datetime | None
+
+
+class WorkerCallbackRequest(BaseModel):
+    """One entry point for workers that report several things at once; each item is answered separately."""
+
+    report_type: Literal["task_status", "account_status"]
+    worker: str = Field(min_length=1, max_length=200, description="The reporting worker's name")
+    data: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
+
+
+class TaskStatusItem(TaskStatusUpdate):
+    """``report_type: task_status``: one task update, as ``PATCH /api/tasks/{task_id}`` takes it."""
+
+    task_id: str = Field(min_length=1, max_length=36)
+
+
+class AccountStatusItem(BaseModel):
+    """``report_type: account_status``: what a platform told a worker about an account."""
+
+    account_id: str = Field(min_length=1, max_length=36)
+    credit: float | None = Field(default=None, description="Remaining credit the platform reported")
+    suspended: bool | None = Field(default=None, description="true: the platform suspended the account")
+    message: str | None = Field(default=None, max_length=2000)

@@ -2,22 +2,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
-from common.errors import BadRequest, Conflict, NotFound
+from common.errors import AppError, BadRequest, Conflict, NotFound
 from common.ids import new_id
 from production.events import TASK_READY, TASK_STATUS_CHANGED, outbox
 from production.models import Project, Task
 from production.platform_accounts.repository import PlatformAccountRepository
 from production.projects.repository import ProjectRepository
 from production.projects.service import project_service
+from production.tasks.claimant import WorkerCaller
+from production.tasks.dispatch import Dispatch, dispatch
+from production.tasks.dispatch import config as dispatch_config
 from production.tasks.repository import TaskRepository
 from production.tasks.schemas import TaskBatchCreate, TaskCreate, TaskStatusUpdate
 from production.tasks.states import (
+    CANCELLED,
     COMPLETED,
+    DEFAULT_PRIORITY,
     FAILED,
     KNOWN_TASK_TYPES,
     PENDING,
@@ -41,6 +47,8 @@ class NewTask:
     dependencies: list[int | str] = field(default_factory=list)
     platform_account_id: str | None = None
     key: str | None = None
+    priority: int = DEFAULT_PRIORITY
+    max_retries: int | None = None
 
     @classmethod
     def of(cls, data: TaskCreate) -> NewTask:
@@ -50,6 +58,8 @@ class NewTask:
             task_input=data.task_input,
             dependencies=list(data.dependencies),
             platform_account_id=data.platform_account_id,
+            priority=data.priority,
+            max_retries=data.max_retries,
         )
 
 
@@ -75,6 +85,23 @@ def _status_payload(task: Task, old: str) -> dict[str, Any]:
     if task.status == FAILED:
         payload["error_message"] = task.error_message
     return payload
+
+
+def _holder(task: Task) -> str:
+    return f"worker {task.worker_name or 'unnamed'} (key {task.claimed_by})" if task.claimed_by else "another caller"
+
+
+def _check_claimant(task: Task, caller: WorkerCaller, action: str) -> None:
+    """While a task is processing, only the worker holding it may report on it: 409 for any other worker."""
+    if (
+        task.status == PROCESSING
+        and task.claimed_by is not None
+        and not caller.holds(task.claimed_by, task.worker_name)
+    ):
+        raise Conflict(f"Task {task.id} is held by {_holder(task)}; only its claimant may {action} it")
+
+
+MAX_QUEUES = 1000
 
 
 class TaskService:
@@ -137,6 +164,7 @@ class TaskService:
         await self._check_accounts(session, items)
 
         now = utcnow()
+        default_retries = dispatch_config.settings.default_max_retries
         tasks = []
         for index, item in enumerate(items):
             deps = resolved[index]
@@ -149,15 +177,20 @@ class TaskService:
                     task_input=item.task_input,
                     dependencies=deps,
                     platform_account_id=item.platform_account_id,
+                    account_pinned=item.platform_account_id is not None,
+                    priority=item.priority,
+                    retry_count=0,
+                    max_retries=default_retries if item.max_retries is None else item.max_retries,
                     status=PENDING if ready else WAITING,
                     created_at=now,
                     updated_at=now,
                 )
             )
         await repository.add_all(tasks)
-        for task in tasks:
+        for position, task in enumerate(tasks):
             if task.status == PENDING:
                 await outbox.add(session, TASK_READY, _ready_payload(task))
+                tasks[position] = (await dispatch(session, task)).task
         for project in projects.values():
             await project_service.follow_tasks(session, project)
         return tasks
@@ -210,12 +243,15 @@ class TaskService:
         *,
         idempotent: bool = False,
         project_id: str | None = None,
+        caller: WorkerCaller | None = None,
     ) -> Task:
         """The one path of every task report (PATCH /api/tasks/{id}, the n8n webhooks).
 
         Without ``status`` only the given fields change. A status change locks the project row first (counters
         and project status stay exact under concurrency), then updates the task only from an allowed status.
         ``idempotent`` (n8n deliveries): reporting ``processing`` again is a no-op instead of a 409.
+        ``caller`` (a worker key): its claim records it as the claimant, and only the claimant may report on a
+        processing task.
         """
         repository = TaskRepository.from_session(session)
         task = await repository.get(task_id)
@@ -225,6 +261,8 @@ class TaskService:
             raise BadRequest(f"Task {task_id} does not belong to project {project_id}")
         fields = data.model_dump(exclude_none=True, exclude={"status"})
         if data.status is None:
+            if caller is not None:
+                _check_claimant(task, caller, "report on")
             return await self._set_fields(session, task, fields)
 
         project = await project_service.lock(session, task.project_id)
@@ -232,15 +270,28 @@ class TaskService:
         if task is None:
             raise NotFound.of("Task", task_id)
         old, requested = task.status, data.status
+        if caller is not None and requested != PROCESSING:
+            _check_claimant(task, caller, "report on")
         if requested == old:
             if requested == PROCESSING and not idempotent:
-                raise Conflict(f"Task {task_id} is already processing")
+                raise Conflict(f"Task {task_id} is already processing (held by {_holder(task)})")
             return await self._set_fields(session, task, fields)
         check_transition(task_id, old, requested)
+        if requested == PROCESSING:
+            fields["claimed_by"] = caller.key_id if caller else None
+            fields["worker_name"] = caller.name if caller else None
+            fields["heartbeat_at"] = utcnow()
         return await self._transition(session, project, task, requested, fields)
 
     async def _transition(
-        self, session: AsyncSession, project: Project, task: Task, requested: str, fields: dict[str, Any]
+        self,
+        session: AsyncSession,
+        project: Project,
+        task: Task,
+        requested: str,
+        fields: dict[str, Any],
+        *,
+        dispatch_ready: bool = True,
     ) -> Task:
         repository = TaskRepository.from_session(session)
         old = task.status
@@ -255,6 +306,8 @@ class TaskService:
             values["completed_at"] = now
         if status in (WAITING, PENDING, QUEUED, PROCESSING):
             values["completed_at"] = None
+        if status != PROCESSING:
+            values["heartbeat_at"] = None
         if old == FAILED and "error_message" not in fields:
             values["error_message"] = None
         updated = await repository.transition(task.id, sources=sources_of(requested), values=values)
@@ -263,10 +316,13 @@ class TaskService:
         await outbox.add(session, TASK_STATUS_CHANGED, _status_payload(updated, old))
         if updated.status == PENDING:
             await outbox.add(session, TASK_READY, _ready_payload(updated))
+            if dispatch_ready:
+                updated = (await dispatch(session, updated)).task
         if updated.status == COMPLETED:
             for dependent in await repository.promote_ready_dependents(project.id, updated.id, now=now):
                 await outbox.add(session, TASK_STATUS_CHANGED, _status_payload(dependent, WAITING))
                 await outbox.add(session, TASK_READY, _ready_payload(dependent))
+                await dispatch(session, dependent)
         await project_service.follow_tasks(session, project, retried_failure=old == FAILED)
         return updated
 
@@ -276,6 +332,103 @@ class TaskService:
             setattr(task, name, value)
         await session.flush()
         return task
+
+    async def queue_task_types(self, session: AsyncSession) -> list[str]:
+        """The task types whose queues the suite knows: the known types and every type it has seen."""
+        seen = await TaskRepository.from_session(session).task_types(limit=MAX_QUEUES)
+        return sorted({*KNOWN_TASK_TYPES, *seen})
+
+    async def count_by_status(self, session: AsyncSession, status: str) -> int:
+        return await TaskRepository.from_session(session).count_by_status(status)
+
+    # --- dispatch to workers -------------------------------------------------------------------------------------
+
+    async def enqueue(self, session: AsyncSession, task_id: str, *, visibility_timeout: float) -> Dispatch:
+        """Dispatch now: a pending task (also one held for quota), or re-send a queued one, a failed one (a fresh
+        retry budget) or a processing one whose worker went silent. Answers what was sent, or why it is held."""
+        project_id = (await self.get(session, task_id)).project_id
+        project = await project_service.lock(session, project_id)
+        task = await TaskRepository.from_session(session).get_fresh(task_id)
+        if task is None:
+            raise NotFound.of("Task", task_id)
+        if task.status == WAITING:
+            raise BadRequest(f"Task {task_id} is waiting for its dependencies; it is dispatched when they complete")
+        if task.status in (COMPLETED, CANCELLED):
+            raise BadRequest(f"Task {task_id} is {task.status}; there is nothing to enqueue")
+        if task.status == PROCESSING and not _silent(task, utcnow(), visibility_timeout):
+            raise Conflict(f"Task {task_id} is processing (held by {_holder(task)}, heartbeat at {task.heartbeat_at})")
+        if task.status != PENDING:
+            fields: dict[str, Any] = {"retry_count": 0} if task.status == FAILED else {}
+            task = await self._transition(session, project, task, PENDING, fields, dispatch_ready=False)
+            if task.status != PENDING:
+                raise BadRequest(f"Task {task_id} is {task.status}; it is dispatched when its dependencies complete")
+        return await dispatch(session, task)
+
+    async def cancel(self, session: AsyncSession, task_id: str) -> tuple[Task, str]:
+        """Cancel through the one report path; a worker's later claim of it is a 409 (it drops the message)."""
+        old = (await self.get(session, task_id)).status
+        task = await self.update(session, task_id, TaskStatusUpdate(status=CANCELLED))
+        return task, old
+
+    async def heartbeat(self, session: AsyncSession, task_id: str, caller: WorkerCaller | None) -> Task:
+        """The claimant is alive: refresh ``heartbeat_at`` (409 when the task is no longer its to run)."""
+        updated = await TaskRepository.from_session(session).touch_heartbeat(
+            task_id, now=utcnow(), key_id=caller.key_id if caller else None, worker_name=caller.name if caller else None
+        )
+        if updated is not None:
+            return updated
+        task = await self.get(session, task_id)
+        if task.status == CANCELLED:
+            raise Conflict(f"Task {task_id} was cancelled: stop working on it")
+        if task.status != PROCESSING:
+            raise Conflict(f"Task {task_id} is {task.status}, not processing: stop working on it")
+        raise Conflict(f"Task {task_id} is held by {_holder(task)}; only its claimant may send heartbeats")
+
+    async def expire_claim(self, session: AsyncSession, task_id: str, *, visibility_timeout: float) -> Task | None:
+        """A processing task silent for ``visibility_timeout``: back to pending and re-dispatched, or failed once
+        its retries are used up. None when it is no longer silent or processing."""
+        task = await TaskRepository.from_session(session).get(task_id)
+        if task is None:
+            return None
+        project = await project_service.lock(session, task.project_id)
+        task = await TaskRepository.from_session(session).get_fresh(task_id)
+        if task is None or task.status != PROCESSING or not _silent(task, utcnow(), visibility_timeout):
+            return None
+        silence = f"no heartbeat from {_holder(task)} for {visibility_timeout:g}s"
+        if task.retry_count < task.max_retries:
+            attempt = task.retry_count + 1
+            fields = {
+                "retry_count": attempt,
+                "error_message": f"Re-dispatched ({attempt} of {task.max_retries}): {silence}",
+            }
+            return await self._transition(session, project, task, PENDING, fields)
+        message = f"Failed after {task.retry_count} re-dispatches: {silence}"
+        return await self._transition(session, project, task, FAILED, {"error_message": message})
+
+    async def dispatch_held(self, session: AsyncSession, task_id: str) -> Dispatch | None:
+        """Try again to dispatch a pending task held back (quota); None when it is no longer held or is locked."""
+        task = await TaskRepository.from_session(session).lock_held(task_id)
+        if task is None:
+            return None
+        return await dispatch(session, task)
+
+    async def dispatch_held_tasks(self, session: AsyncSession, *, limit: int = 100) -> int:
+        """Try every held task (up to ``limit``, highest priority first) in this transaction, each under a savepoint;
+        returns how many were dispatched. Called when quota frees (``reset-usage``, an account update)."""
+        dispatched = 0
+        for task_id in await TaskRepository.from_session(session).held_ids(limit=limit):
+            try:
+                async with session.begin_nested():
+                    result = await self.dispatch_held(session, task_id)
+            except AppError:
+                continue
+            dispatched += result is not None and result.payload is not None
+        return dispatched
+
+
+def _silent(task: Task, now: datetime, visibility_timeout: float) -> bool:
+    last = task.heartbeat_at or task.started_at or task.updated_at
+    return last is None or (now - last).total_seconds() >= visibility_timeout
 
 
 task_service = TaskService()

@@ -40,6 +40,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 NOT_CLAIMABLE = frozenset({PROCESSING, COMPLETED, FAILED, CANCELLED})
 
+DEFAULT_PRIORITY = 5
+MAX_PRIORITY = 10
+
 # Known task types (contract.md); other task_type strings are accepted on create.
 KNOWN_TASK_TYPES = ("DREAMINA_IMAGE_GENERATION", "DREAMINA_VIDEO_GENERATION", "DREAMINA_LIP_SYNC")
 

@@ -1,0 +1,75 @@
+"""``POST /api/tasks/callback``: several reports in one call, each applied under its own savepoint so one bad item
+does not undo the others, each answered separately (``{index, id, ok, code, msg, ...}``)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.errors import AppError
+from production.platform_accounts.service import platform_account_service
+from production.tasks.claimant import WorkerCaller
+from production.tasks.schemas import AccountStatusItem, TaskStatusItem, TaskStatusUpdate, WorkerCallbackRequest
+from production.tasks.service import task_service
+
+Apply = Callable[[AsyncSession, Any, WorkerCaller | None], Awaitable[dict[str, Any]]]
+
+
+async def _task_status(session: AsyncSession, item: TaskStatusItem, caller: WorkerCaller | None) -> dict[str, Any]:
+    update = TaskStatusUpdate.model_validate(item.model_dump(exclude={"task_id"}))
+    task = await task_service.update(session, item.task_id, update, caller=caller)
+    return {"status": task.status}
+
+
+async def _account_status(
+    session: AsyncSession, item: AccountStatusItem, _caller: WorkerCaller | None
+) -> dict[str, Any]:
+    account = await platform_account_service.apply_report(
+        session, item.account_id, credit=item.credit, suspended=item.suspended
+    )
+    return {"status": account.status, "credit": account.credit}
+
+
+REPORTS: dict[str, tuple[type[BaseModel], str, Apply]] = {
+    "task_status": (TaskStatusItem, "task_id", _task_status),
+    "account_status": (AccountStatusItem, "account_id", _account_status),
+}
+
+
+async def apply_callback(
+    session: AsyncSession, body: WorkerCallbackRequest, caller: WorkerCaller | None
+) -> dict[str, Any]:
+    schema, id_field, apply = REPORTS[body.report_type]
+    if caller is not None:
+        caller = caller.named(body.worker)
+    results: list[dict[str, Any]] = []
+    for index, raw in enumerate(body.data):
+        result: dict[str, Any] = {"index": index, "id": raw.get(id_field) if isinstance(raw, dict) else None}
+        try:
+            item = schema.model_validate(raw)
+        except ValidationError as exc:
+            errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors(include_input=False)]
+            results.append({**result, "ok": False, "code": 422, "msg": "Invalid item", "errors": errors})
+            continue
+        try:
+            async with session.begin_nested():
+                applied = await apply(session, item, caller)
+        except AppError as exc:
+            results.append({**result, "ok": False, "code": exc.status_code, "msg": exc.message})
+            continue
+        except DBAPIError:
+            results.append({**result, "ok": False, "code": 422, "msg": "The item holds values that cannot be stored"})
+            continue
+        results.append({**result, "ok": True, "code": 0, "msg": "success", **applied})
+    succeeded = sum(1 for result in results if result["ok"])
+    return {
+        "report_type": body.report_type,
+        "worker": body.worker,
+        "succeeded": succeeded,
+        "failed": len(results) - succeeded,
+        "results": results,
+    }
