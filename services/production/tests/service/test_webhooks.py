@@ -77,10 +77,16 @@ class TestProjectCreation:
         assert len({ok_data(response)["project_id"] for response in responses}) == 1
         assert await count(sessionmaker, Project) == 1 and await count(sessionmaker, Task) == 2
 
-    async def test_failed_status_records_nothing(self, client, project_type, sessionmaker):
+    async def test_failed_status_records_nothing_and_tells_ideation(self, client, project_type, sessionmaker, outbox):
         data = ok_data(await post_creation(client, {"status": "failed", "executionId": "e1", "error": "LLM timed out"}))
         assert data["project_id"] is None and data["tasks_created"] == 0 and "LLM timed out" in data["message"]
         assert await count(sessionmaker, Project) == 0
+        [failed] = await outbox("production.project_creation.failed.v1")
+        assert failed["payload"] == {
+            "inspiration_id": "insp-1",
+            "creation_execution_id": "e1",
+            "reason": "LLM timed out",
+        }
 
     async def test_invalid_bodies(self, client, project_type, sessionmaker):
         assert_envelope_error(await post_creation(client, creation_body(executionId=None)), 422)  # required

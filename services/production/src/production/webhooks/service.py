@@ -3,6 +3,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.n8n import WorkflowRuns, reported_reason
+from production.events import PROJECT_CREATION_FAILED, outbox
 from production.projects.schemas import ProjectCreate
 from production.projects.service import PROJECT_TARGET, project_service
 from production.projects.states import FAILED as PROJECT_FAILED
@@ -28,8 +29,15 @@ class WebhookService:
         self, session: AsyncSession, inspiration_id: str, body: ProjectCreationWebhook
     ) -> dict[str, Any]:
         """The transform workflow's result: the project (linked to the inspiration and the transform workflow)
-        with its tasks, created once per ``executionId``; a failure records nothing."""
+        with its tasks, created once per ``executionId``; a failure creates nothing and is published for ideation
+        (whose project-creation run it ends)."""
         if body.status == FAILED:
+            payload = {
+                "inspiration_id": inspiration_id,
+                "creation_execution_id": body.executionId,
+                "reason": _reason(body),
+            }
+            await outbox.add(session, PROJECT_CREATION_FAILED, payload)
             return {
                 "message": f"Project creation failed in n8n: {_reason(body)}; nothing was created",
                 "project_id": None,
