@@ -19,6 +19,11 @@ its task runner itself) and waits. n8n's output, including the import/publish ca
 CLI (foreground; Ctrl-C stops)::
 
     uv run python deploy/n8n/run_n8n.py --workflows deploy/n8n/workflows/*.json
+    # ... and register them with a running suite: registry entries and a starter project type, ids printed
+    uv run python deploy/n8n/run_n8n.py --workflows deploy/n8n/workflows/*.json \
+        --register-suite http://127.0.0.1:8000 --api-key "$(cat .run/api-key)"
+
+On start it prints the environment for n8n's own CLI (user folder, encryption key, binary path) to copy-paste.
 
 Only the standard library and httpx are used.
 """
@@ -29,6 +34,7 @@ import argparse
 import contextlib
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -51,6 +57,8 @@ DEFAULT_BROKER_PORT = 5679
 DEFAULT_ENCRYPTION_KEY = "suite-local-n8n-encryption-key-not-a-secret"
 LOG_NAME = "n8n.log"
 WEBHOOK_NODE_TYPE = "n8n-nodes-base.webhook"
+SUITE_WORKFLOW_TYPES = ("inspiration", "transform", "execution")
+DEFAULT_STARTER_TYPE = "n8n_starter"
 
 
 class N8nStartupError(RuntimeError):
@@ -72,6 +80,25 @@ class WorkflowFile:
     name: str
     data: dict
     webhooks: tuple[Webhook, ...]
+
+    @property
+    def suite_workflow_type(self) -> str | None:
+        """The suite's workflow type: ``meta.suite_workflow_type``, else a type named in its webhook path."""
+        meta = self.data.get("meta") or {}
+        declared = meta.get("suite_workflow_type") if isinstance(meta, dict) else None
+        if declared in SUITE_WORKFLOW_TYPES:
+            return str(declared)
+        for hook in self.webhooks:
+            for kind in SUITE_WORKFLOW_TYPES:
+                if kind in hook.path:
+                    return kind
+        return None
+
+    @property
+    def callback_timeout_seconds(self) -> int | None:
+        meta = self.data.get("meta") or {}
+        value = meta.get("suite_callback_timeout_seconds") if isinstance(meta, dict) else None
+        return int(value) if isinstance(value, int | float) and value >= 1 else None
 
 
 def load_workflow(file: str | os.PathLike[str]) -> WorkflowFile:
@@ -229,6 +256,18 @@ class N8nServer:
         )
         env.update(self.extra_env)
         return env
+
+    def cli_environment(self) -> str:
+        """Shell lines that point n8n's own CLI (``$N8N_BIN list:workflow``, ``import:workflow``...) at this n8n's
+        database: its user folder and encryption key (with a different key n8n refuses the folder)."""
+        return "\n".join(
+            [
+                f"export N8N_USER_FOLDER={shlex.quote(str(self.user_folder))}",
+                f"export N8N_ENCRYPTION_KEY={shlex.quote(self.encryption_key)}",
+                "export DB_TYPE=sqlite",
+                f"export N8N_BIN={shlex.quote(str(self.n8n_bin))}",
+            ]
+        )
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
     def __enter__(self) -> N8nServer:
@@ -416,6 +455,130 @@ class N8nServer:
         return result
 
 
+DEFAULT_OWNER_EMAIL = "owner@suite.local"
+DEFAULT_OWNER_PASSWORD = "Suite-owner-1"  # n8n wants 8+ characters with a digit and an upper-case letter
+N8N_API_KEY_FILE = "n8n-api-key"
+
+
+def create_n8n_api_key(
+    base_url: str, *, email: str = DEFAULT_OWNER_EMAIL, password: str = DEFAULT_OWNER_PASSWORD
+) -> str:
+    """Headless set-up of a fresh n8n's owner (or sign-in as it) and a new public-API key; returns the key.
+
+    n8n's own REST calls, as its editor makes them: ``POST /rest/owner/setup`` (only on a fresh instance),
+    ``POST /rest/login`` (an auth cookie bound to the ``browser-id`` header), ``POST /rest/api-keys``. Without an
+    enterprise licence n8n gives the key every scope of the owner's role, whatever scopes are asked for.
+    """
+    headers = {"browser-id": "suite-run-n8n"}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30.0, trust_env=False) as client:
+        owner = {"email": email, "firstName": "Suite", "lastName": "Owner", "password": password}
+        setup = client.post("/rest/owner/setup", json=owner)
+        if setup.status_code >= 400 and "already" not in setup.text.lower():
+            raise N8nStartupError(f"n8n refused the owner set-up ({setup.status_code}): {setup.text[:300]}")
+        login = client.post("/rest/login", json={"emailOrLdapLoginId": email, "password": password})
+        if login.status_code != 200:
+            raise N8nStartupError(f"n8n refused to sign in {email} ({login.status_code}): {login.text[:300]}")
+        created = client.post(
+            "/rest/api-keys",
+            json={
+                "label": f"suite {int(time.time())}",
+                "scopes": ["workflow:read", "workflow:list"],
+                "expiresAt": None,
+            },
+        )
+        if created.status_code != 200:
+            raise N8nStartupError(f"n8n refused to create an API key ({created.status_code}): {created.text[:300]}")
+        return str(created.json()["data"]["rawApiKey"])
+
+
+class SuiteRegistrationError(RuntimeError):
+    """The suite refused or could not be reached while registering the workflows."""
+
+
+def _suite_data(response: httpx.Response) -> object:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code != 200 or not isinstance(body, dict) or body.get("code") != 0:
+        raise SuiteRegistrationError(
+            f"{response.request.method} {response.request.url} answered {response.status_code}: {response.text[:500]}"
+        )
+    return body.get("data")
+
+
+def register_with_suite(
+    server: N8nServer,
+    suite_url: str,
+    api_key: str,
+    *,
+    project_type: str = DEFAULT_STARTER_TYPE,
+    client: httpx.Client | None = None,
+) -> dict[str, object]:
+    """Register the published workflows with a running suite: one registry entry per workflow (reused when an entry
+    of that type already has the webhook URL), then a starter project type wired to one workflow of each type (the
+    last file of each type on the command line). Returns ``{"workflows": [...], "project_type": {...}}``."""
+    own = client is None
+    http = client or httpx.Client(
+        base_url=suite_url.rstrip("/"), headers={"X-API-Key": api_key}, timeout=30.0, trust_env=False
+    )
+    try:
+        registered: list[dict[str, object]] = []
+        chosen: dict[str, str] = {}
+        for wf in server.workflows:
+            kind = wf.suite_workflow_type
+            posts = [hook for hook in wf.webhooks if hook.method == "POST"]
+            if kind is None or not posts:
+                print(f"  skipped {wf.file.name}: no POST webhook or no suite workflow type", flush=True)
+                continue
+            url = server.webhook_url(posts[0].path)
+            existing = _suite_data(http.get("/api/workflow-registry", params={"workflow_type": kind, "size": 100}))
+            match = (
+                next((e for e in existing if isinstance(e, dict) and _entry_url(http, e) == url), None)
+                if isinstance(existing, list)
+                else None
+            )
+            if match is None:
+                body: dict[str, object] = {"name": wf.name[:200], "workflow_type": kind, "n8n_webhook_url": url}
+                if wf.callback_timeout_seconds is not None:
+                    body["callback_timeout_seconds"] = wf.callback_timeout_seconds
+                match = _suite_data(http.post("/api/workflow-registry", json=body))
+            assert isinstance(match, dict)
+            entry = {"id": match["id"], "name": wf.name, "workflow_type": kind, "n8n_webhook_url": url}
+            registered.append(entry)
+            chosen[kind] = str(match["id"])
+            print(f"  registered {kind} workflow {wf.name!r}: id {match['id']} ({url})", flush=True)
+        fields = {f"{kind}_workflow_id": workflow_id for kind, workflow_id in chosen.items()}
+        found = http.get(f"/api/project-types/{project_type}")
+        if found.status_code == 404:
+            created = _suite_data(
+                http.post(
+                    "/api/project-types",
+                    json={
+                        "code": project_type,
+                        "name": "n8n starter",
+                        "description": "Wired by deploy/n8n/run_n8n.py --register-suite",
+                        "default_parameters": {"aspect_ratio": "9:16", "duration": 15},
+                        **fields,
+                    },
+                )
+            )
+        else:
+            _suite_data(found)
+            created = _suite_data(http.put(f"/api/project-types/{project_type}", json=fields))
+        print(f"  project type {project_type!r}: " + ", ".join(f"{k}={v}" for k, v in fields.items()), flush=True)
+        return {"workflows": registered, "project_type": created}
+    finally:
+        if own:
+            http.close()
+
+
+def _entry_url(http: httpx.Client, entry: dict[str, object]) -> object:
+    """The list items carry no URL: read the entry."""
+    detail = _suite_data(http.get(f"/api/workflow-registry/{entry['id']}"))
+    return detail.get("n8n_webhook_url") if isinstance(detail, dict) else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Run a local n8n with workflows imported and published (Ctrl-C stops it)."
@@ -434,7 +597,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--broker-port", type=int, default=DEFAULT_BROKER_PORT, help="task broker port (default: %(default)s)"
     )
     parser.add_argument("--startup-timeout", type=float, default=120.0, help="seconds (default: %(default)s)")
+    parser.add_argument(
+        "--register-suite",
+        metavar="URL",
+        help="once n8n is ready, register the workflows with the suite at URL (e.g. http://127.0.0.1:8000)",
+    )
+    parser.add_argument("--api-key", default=os.environ.get("SUITE_API_KEY"), help="the suite's API key")
+    parser.add_argument(
+        "--project-type",
+        default=DEFAULT_STARTER_TYPE,
+        help="code of the starter project type --register-suite creates or updates (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--create-n8n-api-key",
+        action="store_true",
+        help="set up n8n's owner (--owner-email/--owner-password) and create a public-API key: printed and written "
+        f"to <user folder>/{N8N_API_KEY_FILE}",
+    )
+    parser.add_argument("--owner-email", default=DEFAULT_OWNER_EMAIL, help="(default: %(default)s)")
+    parser.add_argument("--owner-password", default=DEFAULT_OWNER_PASSWORD, help="(default: %(default)s)")
     args = parser.parse_args(argv)
+    if args.register_suite and not args.api_key:
+        parser.error("--register-suite needs --api-key (or SUITE_API_KEY)")
 
     def on_sigterm(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # SIGTERM to this script stops n8n the same way Ctrl-C does
@@ -462,6 +646,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             for hook in server.webhooks:
                 print(f"  {hook.method} {server.webhook_url(hook.path)}  ({hook.workflow_name})", flush=True)
+            print("n8n's CLI, in another shell (import/publish with n8n stopped):", flush=True)
+            print("  " + server.cli_environment().replace("\n", "\n  "), flush=True)
+            if args.create_n8n_api_key:
+                key = create_n8n_api_key(server.base_url, email=args.owner_email, password=args.owner_password)
+                key_file = server.user_folder / N8N_API_KEY_FILE
+                key_file.write_text(key)
+                key_file.chmod(0o600)
+                print(f"n8n owner: {args.owner_email}; n8n API key (X-N8N-API-KEY) in {key_file}:\n  {key}", flush=True)
+            if args.register_suite:
+                print(f"registering with the suite at {args.register_suite}:", flush=True)
+                register_with_suite(server, args.register_suite, args.api_key, project_type=args.project_type)
+                print("registered.", flush=True)
             print("Ctrl-C stops n8n.", flush=True)
             assert server.process is not None
             code = server.process.wait()
@@ -470,7 +666,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
         return 0
-    except (N8nStartupError, ValueError) as exc:
+    except (N8nStartupError, SuiteRegistrationError, httpx.HTTPError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

@@ -19,6 +19,8 @@ from suite_tools.launcher import Suite
 REPO = Path(__file__).resolve().parents[2]
 N8N_DIR = REPO / "deploy" / "n8n"
 WORKFLOWS = [N8N_DIR / "workflows" / f"{name}.json" for name in ("inspiration", "transform", "execution")]
+# Workflows that misbehave on purpose (tests/e2e/test_n8n_deadlines.py): loaded into the same n8n (one n8n per run).
+TEST_WORKFLOWS = sorted((REPO / "tests" / "e2e" / "n8n" / "workflows").glob("*.json"))
 
 
 def small_pools(env: dict[str, str]) -> dict[str, str]:
@@ -92,13 +94,13 @@ def n8n_bin() -> Path:
 
 @pytest.fixture(scope="session")
 def n8n(n8n_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A real n8n with the three shipped workflows imported, published and their webhooks registered."""
+    """A real n8n with the three shipped workflows (and the test workflows) imported, published and registered."""
     server = run_n8n.N8nServer(
         n8n_bin,
         tmp_path_factory.mktemp("n8n-user"),
         port=run_n8n.free_port(),
         broker_port=run_n8n.free_port(),
-        workflows=WORKFLOWS,
+        workflows=[*WORKFLOWS, *TEST_WORKFLOWS],
     )
     with server:
         rss = sum(server.memory_rss_bytes().values())

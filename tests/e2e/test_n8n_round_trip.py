@@ -110,10 +110,17 @@ def test_approved_idea_becomes_a_project_and_runs_its_execution_workflow(
     assert approved["status"] == "approved"
 
     def project_of_inspiration() -> dict[str, Any] | None:
-        projects = data(api.get("/api/projects", params={"size": 1000}))
-        return next((p for p in projects if p["inspiration_id"] == created["id"]), None)
+        projects = data(api.get("/api/projects", params={"inspiration_id": created["id"]}))
+        return projects[0] if projects else None
 
     project = wait_for(project_of_inspiration, lambda p: p is not None, "the project created by the transform workflow")
+    assert project["inspiration_id"] == created["id"]
+    # The idea shows the project it became (production.project.created.v1 → ideation).
+    wait_for(
+        lambda: data(api.get(f"/api/inspirations/{created['id']}")),
+        lambda inspiration: inspiration["project_id"] == project["id"],
+        "the inspiration's project_id",
+    )
     assert project["project_type_code"] == project_type["code"]
     assert project["used_transform_workflow_id"] == project_type["transform_workflow_id"]
     assert project["total_tasks"] == 2

@@ -22,6 +22,7 @@ WORKFLOW_FIELDS = {
     "workflow_type",
     "n8n_webhook_url",
     "is_active",
+    "callback_timeout_seconds",
     "created_at",
     "updated_at",
 }

@@ -229,12 +229,26 @@ def _secret(run_dir: Path, name: str) -> str:
     return path.read_text().strip()
 
 
+def _secret_in_force(run_dir: Path, name: str, variable: str) -> str:
+    """The environment's value when set, written to ``run_dir/name`` too: the file always holds the value in force
+    (n8n set-ups and scripts read ``.run/webhook-token``)."""
+    value = os.environ.get(variable)
+    if not value:
+        return _secret(run_dir, name)
+    path = run_dir / name
+    if not path.exists() or path.read_text().strip() != value:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(value)
+        path.chmod(0o600)
+    return value
+
+
 def local_suite() -> Suite:
     run_dir = ROOT / ".run"
     env = {
         "SUITE_API_KEYS": os.environ.get("SUITE_API_KEYS") or _secret(run_dir, "api-key"),
         "SUITE_WORKER_KEYS": os.environ.get("SUITE_WORKER_KEYS") or _secret(run_dir, "worker-key"),
-        "SUITE_WEBHOOK_TOKEN": os.environ.get("SUITE_WEBHOOK_TOKEN") or _secret(run_dir, "webhook-token"),
+        "SUITE_WEBHOOK_TOKEN": _secret_in_force(run_dir, "webhook-token", "SUITE_WEBHOOK_TOKEN"),
         "CATALOG_MEDIA_ROOT": os.environ.get("CATALOG_MEDIA_ROOT", str(run_dir / "media")),
     }
     for name in SERVICES:

@@ -31,7 +31,13 @@ REGISTRY: tuple[Service, ...] = (
     Service(
         "ideation",
         8102,
-        ("/api/inspirations", "/api/project-types", "/api/workflow-registry", "/api/webhooks/n8n/inspiration"),
+        (
+            "/api/inspirations",
+            "/api/project-types",
+            "/api/workflow-registry",
+            "/api/webhooks/n8n/inspiration",
+            "/api/webhooks/n8n/test",
+        ),
     ),
     Service(
         "production",

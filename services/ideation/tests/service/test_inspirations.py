@@ -24,6 +24,7 @@ INSPIRATION_FIELDS = {
     "score",
     "score_details",
     "review_notes",
+    "project_id",
     "created_at",
     "updated_at",
 }

@@ -82,7 +82,8 @@ class TestTrigger:
             return current if current["status"] == "failed" else None
 
         current = await dispatch_until(dispatcher, failed)
-        assert current["review_notes"].startswith("The inspiration workflow could not be started after 3 attempts")
+        assert current["review_notes"].startswith("Inspiration failed: workflow ")
+        assert f"({n8n.url()}) could not be started after 3 attempts" in current["review_notes"]
         assert "n8n unreachable" in current["review_notes"]
         [run] = await db.runs(inspiration["id"])
         assert run["status"] == "failed" and run["attempts"] == 3 and "n8n unreachable" in run["error"]
@@ -201,7 +202,8 @@ class TestApproveStartsTransform:
             return current if current["status"] == "failed" else None
 
         current = await dispatch_until(dispatcher, failed)
-        assert current["review_notes"].startswith("The project-creation (transform) workflow could not be started")
+        assert current["review_notes"].startswith("Project creation (transform) failed: workflow ")
+        assert "could not be started after 3 attempts" in current["review_notes"]
         assert "n8n unreachable" in current["review_notes"]
 
         await n8n.start(port=n8n.port)
@@ -297,7 +299,8 @@ class TestInspirationWebhook:
         data = ok_data(await api.callback(inspiration["id"], body))
         assert data["status"] == "failed" and data["inspiration_id"] == inspiration["id"]
         current = await api.get_inspiration(inspiration["id"])
-        assert current["status"] == "failed" and current["review_notes"] == "LLM quota exceeded"
+        assert current["status"] == "failed" and current["review_notes"].endswith(" reported: LLM quota exceeded")
+        assert current["review_notes"].startswith("workflow ")  # the workflow's own error, marked as such
         [run] = await db.runs(inspiration["id"])
         assert run["status"] == "failed" and run["error"] == "LLM quota exceeded"
 
@@ -348,7 +351,8 @@ class TestInspirationWebhook:
         other = await api.inspiration(project_type_code="short_drama")
         body = assert_envelope_error(await api.callback(inspiration["id"], success("no-such-run")), 404)
         assert "no-such-run" in body["msg"]
-        assert_envelope_error(await api.callback(inspiration["id"], {"status": "success", "data": {}}), 400)
+        body = assert_envelope_error(await api.callback(inspiration["id"], {"status": "success", "data": {}}), 422)
+        assert "executionId" in str(body)  # required by the schema
         body = assert_envelope_error(await api.callback(other["id"], success(execution_id)), 400)
         assert "does not belong" in body["msg"]
         assert (await api.get_inspiration(inspiration["id"]))["status"] == "generating"

@@ -149,3 +149,59 @@ class TestWorkerProcess:
             context.stop.set()
             await asyncio.gather(*context.background)
             await context.sessionmaker.kw["bind"].dispose()
+
+
+class TestCallbackDeadline:
+    async def test_an_execution_workflow_that_never_calls_back_fails_the_project_at_its_deadline(
+        self, client, read_model, settings, sessionmaker, fake_n8n, outbox
+    ):
+        url = fake_n8n.url("suite-execution")
+        workflow = await read_model.workflow(name="Silent runner", n8n_webhook_url=url, callback_timeout_seconds=1)
+        await read_model.project_type("exec_type", execution_workflow_id=workflow["id"])
+        project = ok_data(await client.post("/api/projects", json={"name": "p", "project_type_code": "exec_type"}))
+        started = ok_data(await client.post(f"/api/projects/{project['id']}/regenerate"))
+        sweeper = dispatcher(settings, sessionmaker)
+        assert await sweeper.dispatch_due() == 1
+
+        async def failed() -> dict | None:
+            await sweeper.expire_overdue()
+            current = await get_project(client, project["id"])
+            return current if current["status"] == "failed" else None
+
+        current = await poll(failed, timeout=15)
+        assert current, "the project did not fail at the deadline"
+        reason = f"no callback from Silent runner ({url}) within 1 s"
+        assert current["failure_reason"] == f"Execution failed: {reason}"
+        async with sessionmaker() as session:
+            run = (await session.scalars(select(WorkflowRun))).one()
+        assert run.status == "timed_out" and run.error == reason
+        [event] = await outbox("production.project.failed.v1")
+        assert event["payload"]["reason"] == f"Execution failed: {reason}"
+
+        # A late report is still applied (the run has no result yet); a repeat changes nothing.
+        late = {"status": "failed", "executionId": started["execution_id"], "error": "render farm down"}
+        response = await client.post(
+            f"/api/webhooks/n8n/project_execution/{project['id']}", json=late, headers=WEBHOOK_HEADERS
+        )
+        assert ok_data(response)["message"] == "Execution reported"
+        async with sessionmaker() as session:
+            run = (await session.scalars(select(WorkflowRun))).one()
+        assert run.status == "failed" and run.error == "render farm down"
+
+    async def test_a_reported_failure_is_marked_as_the_workflows_own(
+        self, client, read_model, settings, sessionmaker, fake_n8n
+    ):
+        workflow = await read_model.workflow(name="Runner", n8n_webhook_url=fake_n8n.url("suite-execution"))
+        await read_model.project_type("exec_type", execution_workflow_id=workflow["id"])
+        project = ok_data(await client.post("/api/projects", json={"name": "p", "project_type_code": "exec_type"}))
+        started = ok_data(await client.post(f"/api/projects/{project['id']}/regenerate"))
+        await dispatcher(settings, sessionmaker).dispatch_due()
+        body = {"status": "failed", "executionId": started["execution_id"], "error": "render farm down"}
+        ok_data(
+            await client.post(
+                f"/api/webhooks/n8n/project_execution/{project['id']}", json=body, headers=WEBHOOK_HEADERS
+            )
+        )
+        current = await get_project(client, project["id"])
+        assert current["status"] == "failed"
+        assert current["failure_reason"] == "Execution failed: workflow Runner reported: render farm down"

@@ -77,13 +77,19 @@ class TestProjectCreation:
         assert len({ok_data(response)["project_id"] for response in responses}) == 1
         assert await count(sessionmaker, Project) == 1 and await count(sessionmaker, Task) == 2
 
-    async def test_failed_status_records_nothing(self, client, project_type, sessionmaker):
+    async def test_failed_status_records_nothing_and_tells_ideation(self, client, project_type, sessionmaker, outbox):
         data = ok_data(await post_creation(client, {"status": "failed", "executionId": "e1", "error": "LLM timed out"}))
         assert data["project_id"] is None and data["tasks_created"] == 0 and "LLM timed out" in data["message"]
         assert await count(sessionmaker, Project) == 0
+        [failed] = await outbox("production.project_creation.failed.v1")
+        assert failed["payload"] == {
+            "inspiration_id": "insp-1",
+            "creation_execution_id": "e1",
+            "reason": "LLM timed out",
+        }
 
     async def test_invalid_bodies(self, client, project_type, sessionmaker):
-        assert_envelope_error(await post_creation(client, creation_body(executionId=None)), 400)
+        assert_envelope_error(await post_creation(client, creation_body(executionId=None)), 422)  # required
         assert_envelope_error(await post_creation(client, {"status": "success", "executionId": "x"}), 422)
         assert_envelope_error(await post_creation(client, creation_body(status="maybe")), 422)
         bad_type = creation_body()
@@ -165,7 +171,7 @@ class TestProjectExecution:
     async def test_execution_id_must_match_a_run_of_this_project(self, client, read_model):
         project, execution_id = await self.start_run(client, read_model)
         other = ok_data(await client.post("/api/projects", json={"name": "o", "project_type_code": "exec_type"}))
-        assert_envelope_error(await self.post(client, project["id"], {"status": "success"}), 400)
+        assert_envelope_error(await self.post(client, project["id"], {"status": "success"}), 422)  # required
         assert_envelope_error(await self.post(client, project["id"], {"status": "success", "executionId": "nope"}), 404)
         assert_envelope_error(
             await self.post(client, other["id"], {"status": "success", "executionId": execution_id}), 400
@@ -215,3 +221,20 @@ class TestTaskUpdate:
         assert_envelope_error(await self.post(client, task["id"], {"status": "pending"}), 400)
         assert_envelope_error(await self.post(client, task["id"], {"status": "done"}), 422)
         assert_envelope_error(await report(client, task["id"], "processing"), 409)
+
+
+class TestProjectsOfAnInspiration:
+    async def test_projects_are_filtered_by_inspiration_id(self, client, project_type):
+        for inspiration_id in ("insp-a", "insp-b"):
+            response = await client.post(
+                f"/api/webhooks/n8n/project_creation/{inspiration_id}",
+                json=creation_body(),
+                headers=WEBHOOK_HEADERS,
+            )
+            ok_data(response)
+        ok_data(await client.post("/api/projects", json={"name": "by hand", "project_type_code": project_type["code"]}))
+        [made] = ok_data(await client.get("/api/projects", params={"inspiration_id": "insp-a"}))
+        assert made["inspiration_id"] == "insp-a"
+        assert ok_data(await client.get("/api/projects", params={"inspiration_id": "none"})) == []
+        assert len(ok_data(await client.get("/api/projects"))) == 3
+        assert_envelope_error(await client.get("/api/projects", params={"inspiration_id": "x" * 65}), 422)

@@ -8,7 +8,11 @@ service's ``on_failed`` hook in the same transaction (e.g. the inspiration becom
 crash between commit and send loses nothing: the row is still ``pending``. n8n's callback later completes the run
 (``WorkflowRuns.complete``), matched by ``executionId``.
 
-Run statuses: ``pending`` (to send) → ``running`` (n8n accepted it) → ``succeeded`` | ``failed``.
+No run waits for ever: the same loop sweeps ``running`` runs past their callback deadline (``sent_at`` + the run's
+``callback_timeout_seconds``, else ``callback_timeout_seconds`` of the settings), marks them ``timed_out`` with the
+reason and calls the same ``on_failed`` hook. A callback that arrives later is still applied (the run has no result).
+
+Run statuses: ``pending`` (to send) → ``running`` (n8n accepted it) → ``succeeded`` | ``failed`` | ``timed_out``.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import Float, cast, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.db import utcnow
-from common.n8n.models import FAILED, NOTIFY_CHANNEL, PENDING, RUNNING, WorkflowRunMixin
+from common.n8n.models import FAILED, NOTIFY_CHANNEL, PENDING, RUNNING, TIMED_OUT, WorkflowRunMixin
+from common.n8n.reasons import timeout_reason, trigger_failed_reason
 from common.n8n.settings import N8nSettings
 from common.outbound import OutboundRefused, check_outbound_url
 from common.pgnotify import run_on_notify
@@ -53,6 +58,7 @@ class N8nDispatcher:
         timeout_seconds: float = 10.0,
         backoff_seconds: float = 2.0,
         poll_seconds: float = 1.0,
+        callback_timeout_seconds: float = 1800.0,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
@@ -64,6 +70,7 @@ class N8nDispatcher:
         self.timeout_seconds = timeout_seconds
         self.backoff_seconds = backoff_seconds
         self.poll_seconds = poll_seconds
+        self.callback_timeout_seconds = callback_timeout_seconds
         self._client = http_client
 
     async def dispatch_due(self, *, limit: int = 20) -> int:
@@ -142,6 +149,7 @@ class N8nDispatcher:
             run.error = error[:2000]
             if run.attempts >= self.max_attempts:
                 run.status = FAILED
+                run.error = trigger_failed_reason(run, error)[:2000]
                 run.finished_at = utcnow()
                 logger.warning("workflow run %s failed after %d attempts: %s", run.execution_id, run.attempts, error)
                 if self.on_failed is not None:
@@ -149,10 +157,39 @@ class N8nDispatcher:
             else:
                 run.next_attempt_at = utcnow() + timedelta(seconds=self.backoff_seconds * 2 ** (run.attempts - 1))
 
+    async def expire_overdue(self, *, limit: int = 100) -> int:
+        """Mark ``running`` runs past their callback deadline ``timed_out`` and call ``on_failed``; how many.
+
+        The runs are locked before their targets (the hook locks the inspiration or project), the order the
+        callbacks use too; a run a callback is completing right now is skipped and seen finished next time.
+        """
+        timeout = func.coalesce(cast(self.model.callback_timeout_seconds, Float), float(self.callback_timeout_seconds))
+        deadline = self.model.sent_at + timeout * literal_column("interval '1 second'")
+        async with self.sessionmaker() as session, session.begin():
+            overdue = (
+                await session.scalars(
+                    select(self.model)
+                    .where(self.model.status == RUNNING, deadline <= func.now())
+                    .order_by(self.model.sent_at)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            for run in overdue:
+                seconds = run.callback_timeout_seconds or self.callback_timeout_seconds
+                run.status = TIMED_OUT
+                run.error = timeout_reason(run, seconds)[:2000]
+                run.finished_at = utcnow()
+                logger.warning("workflow run %s timed out: %s", run.execution_id, run.error)
+                if self.on_failed is not None:
+                    await self.on_failed(session, run)
+        return len(overdue)
+
     async def run(self, stop: asyncio.Event) -> None:
         async def cycle() -> bool:
             await self.dispatch_due()
-            return False  # runs due later (backoff) are picked up by the next poll
+            await self.expire_overdue()
+            return False  # runs due later (backoff, deadlines) are picked up by the next poll
 
         await run_on_notify(
             database_url=self.database_url,
@@ -180,6 +217,7 @@ def build_dispatcher(
         "timeout_seconds": settings.n8n_timeout_seconds,
         "backoff_seconds": settings.n8n_backoff_seconds,
         "poll_seconds": settings.n8n_poll_seconds,
+        "callback_timeout_seconds": settings.n8n_callback_timeout_seconds,
         **overrides,
     }
     return N8nDispatcher(

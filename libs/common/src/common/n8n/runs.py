@@ -34,8 +34,13 @@ class WorkflowRuns:
         target_id: str,
         callback_path: str,
         fields: dict[str, Any],
+        workflow_name: str | None = None,
+        callback_timeout_seconds: int | None = None,
     ) -> WorkflowRunMixin:
-        """Record a run to send after commit; ``fields`` adds inspiration, project, project_type, parameters."""
+        """Record a run to send after commit; ``fields`` adds inspiration, project, project_type, parameters.
+
+        ``workflow_name`` names the workflow in failure reasons; ``callback_timeout_seconds`` is the workflow's own
+        callback deadline (None: the dispatcher's default)."""
         if self.settings is None:
             raise RuntimeError("WorkflowRuns.start needs the suite settings (public_url builds the callback URL)")
         execution_id = new_id()
@@ -49,8 +54,10 @@ class WorkflowRuns:
             id=new_id(),
             execution_id=execution_id,
             workflow_id=workflow_id,
+            workflow_name=workflow_name,
             workflow_type=workflow_type,
             webhook_url=webhook_url,
+            callback_timeout_seconds=callback_timeout_seconds,
             target_type=target_type,
             target_id=target_id,
             request_body=_json(body),
@@ -121,8 +128,8 @@ class WorkflowRuns:
     def is_reported(run: WorkflowRunMixin) -> bool:
         """n8n (or an event standing for it) already reported this run: a repeated report changes nothing.
 
-        A run the dispatcher gave up on is finished without a result (its trigger timed out, yet n8n may have it):
-        it still takes a late report, so a slow n8n's work is not lost.
+        A run the dispatcher gave up on is finished without a result (its trigger timed out, yet n8n may have it, or
+        its callback deadline passed): it still takes a late report, so a slow n8n's work is not lost.
         """
         return run.status in FINISHED and run.result is not None
 

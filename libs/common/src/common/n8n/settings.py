@@ -11,3 +11,5 @@ class N8nSettings(BaseModel):
     n8n_timeout_seconds: float = Field(default=10.0, gt=0)
     n8n_backoff_seconds: float = Field(default=2.0, ge=0)
     n8n_poll_seconds: float = Field(default=1.0, gt=0)
+    # How long a started run waits for its callback when its workflow sets no ``callback_timeout_seconds``.
+    n8n_callback_timeout_seconds: int = Field(default=1800, ge=1, le=7 * 24 * 3600)

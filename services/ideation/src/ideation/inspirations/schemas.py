@@ -49,6 +49,9 @@ class Inspiration(BaseModel):
     score: float | None
     score_details: dict[str, Any] | None
     review_notes: str | None
+    project_id: str | None = Field(
+        default=None, description="The project production created from this inspiration (after approval), if any"
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -144,6 +144,8 @@ class InspirationService:
             run = await runs.start(
                 session,
                 workflow_id=workflow.id,
+                workflow_name=workflow.name,
+                callback_timeout_seconds=workflow.callback_timeout_seconds,
                 workflow_type=WorkflowType.TRANSFORM,
                 webhook_url=workflow.n8n_webhook_url or "",
                 target_type=PROJECT_CREATION_RUN,
@@ -197,7 +199,8 @@ class InspirationService:
         return inspiration, run
 
     async def trigger_failed(self, session: AsyncSession, run: WorkflowRunMixin, *, runs: WorkflowRuns) -> None:
-        """The dispatcher's ``on_failed`` hook: n8n could not be reached after every attempt.
+        """The dispatcher's ``on_failed`` hook: n8n could not be reached after every attempt, or no callback came
+        before the run's deadline (``run.error`` says which workflow, which URL and what happened).
 
         The inspiration becomes ``failed`` with the reason in ``review_notes``, when the run is still its latest of
         that kind and the inspiration is still waiting on it (``generating`` for an inspiration run, ``approved``
@@ -212,11 +215,9 @@ class InspirationService:
         latest = await runs.latest_for(session, run.target_type, run.target_id)
         if latest is None or latest.id != run.id:
             return
-        what = "inspiration" if run.target_type == INSPIRATION_RUN else "project-creation (transform)"
+        what = "Inspiration" if run.target_type == INSPIRATION_RUN else "Project creation (transform)"
         inspiration.status = FAILED
-        inspiration.review_notes = (
-            f"The {what} workflow could not be started after {run.attempts} attempts: {run.error}"
-        )
+        inspiration.review_notes = f"{what} failed: {run.error}"
         await session.flush()
 
     async def _start_inspiration_run(
@@ -231,6 +232,8 @@ class InspirationService:
         return await runs.start(
             session,
             workflow_id=workflow.id,
+            workflow_name=workflow.name,
+            callback_timeout_seconds=workflow.callback_timeout_seconds,
             workflow_type=WorkflowType.INSPIRATION,
             webhook_url=workflow.n8n_webhook_url or "",
             target_type=INSPIRATION_RUN,

@@ -4,6 +4,7 @@ from ideation.models.messaging import OutboxMessage, ProcessedMessage
 from ideation.models.project_type import ProjectType
 from ideation.models.workflow import Workflow, WorkflowType
 from ideation.models.workflow_run import WorkflowRun
+from ideation.models.workflow_test_record import WorkflowTest
 
 __all__ = [
     "Base",
@@ -13,5 +14,6 @@ __all__ = [
     "ProjectType",
     "Workflow",
     "WorkflowRun",
+    "WorkflowTest",
     "WorkflowType",
 ]

@@ -15,6 +15,7 @@ class Inspiration(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
         CheckConstraint(check_constraint(), name="status"),
         Index("ix_inspirations_status_created", "status", "created_at"),
         Index("ix_inspirations_project_type_code", "project_type_code"),
+        Index("ix_inspirations_project_id", "project_id"),
     )
 
     title: Mapped[str] = mapped_column(String(500), nullable=False)
@@ -26,3 +27,5 @@ class Inspiration(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     score: Mapped[float | None] = mapped_column(Float)
     score_details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     review_notes: Mapped[str | None] = mapped_column(Text)
+    # The project production created from it (``production.project.created.v1`` names the inspiration).
+    project_id: Mapped[str | None] = mapped_column(String(36))

@@ -1,6 +1,6 @@
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, Index, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import IdMixin, SoftDeleteMixin, TimestampMixin
@@ -27,3 +27,5 @@ class Workflow(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     workflow_type: Mapped[str] = mapped_column(String(30), nullable=False)
     n8n_webhook_url: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # How long a run of this workflow waits for its callback; None: the suite's default (IDEATION_/PRODUCTION_...).
+    callback_timeout_seconds: Mapped[int | None] = mapped_column(Integer)

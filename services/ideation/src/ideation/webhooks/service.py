@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.n8n import WorkflowRuns
+from common.n8n import WorkflowRuns, reported_reason
 from ideation.inspirations.service import inspiration_service
 from ideation.inspirations.states import FAILED, GENERATING, PENDING
 from ideation.webhooks.schemas import InspirationCallback, InspirationCallbackData
@@ -40,7 +40,7 @@ class WebhookService:
                 message = "Inspiration generated; awaiting review"
             else:
                 inspiration.status = FAILED
-                inspiration.review_notes = data.error or "The inspiration workflow reported a failure"
+                inspiration.review_notes = reported_reason(run, data.error)
                 message = "Inspiration workflow failed"
             await session.flush()
         else:

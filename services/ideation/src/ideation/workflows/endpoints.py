@@ -1,13 +1,14 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from common.db import SessionDep
 from common.envelope import Envelope, ok
 from ideation.deps import ListPage
 from ideation.models import WorkflowType
-from ideation.workflows.schemas import Workflow, WorkflowCreate, WorkflowListItem, WorkflowUpdate
+from ideation.workflows.schemas import Workflow, WorkflowCreate, WorkflowListItem, WorkflowTestResult, WorkflowUpdate
 from ideation.workflows.service import workflow_service
+from ideation.workflows.testing import workflow_test_service
 from ideation.workflows.views import workflow_list_views, workflow_view
 
 router = APIRouter(prefix="/api/workflow-registry", tags=["Workflow Registry"])
@@ -62,3 +63,31 @@ async def activate_workflow(workflow_id: str, session: SessionDep) -> dict[str, 
 @router.post("/{workflow_id}/deactivate", response_model=Envelope[Workflow], summary="Deactivate a workflow")
 async def deactivate_workflow(workflow_id: str, session: SessionDep) -> dict[str, Any]:
     return ok(workflow_view(await workflow_service.set_active(session, workflow_id, active=False)))
+
+
+@router.post(
+    "/{workflow_id}/test",
+    response_model=Envelope[WorkflowTestResult],
+    summary="Send the workflow a sample trigger (marked test) and report n8n's answer and its callback",
+)
+async def test_workflow(
+    workflow_id: str,
+    request: Request,
+    wait_seconds: Annotated[
+        float, Query(ge=0, le=60, description="How long to wait for the workflow's callback before answering")
+    ] = 10.0,
+) -> dict[str, Any]:
+    state = request.app.state
+    return ok(
+        await workflow_test_service.run(state.sessionmaker, state.settings, workflow_id, wait_seconds=wait_seconds)
+    )
+
+
+@router.get(
+    "/{workflow_id}/tests/{test_id}",
+    response_model=Envelope[WorkflowTestResult],
+    summary="The result of a workflow test (its callback may have arrived after the test answered)",
+)
+async def get_workflow_test(workflow_id: str, test_id: str, request: Request) -> dict[str, Any]:
+    state = request.app.state
+    return ok(await workflow_test_service.get(state.sessionmaker, state.settings, workflow_id, test_id))

@@ -15,6 +15,7 @@ class Project(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     __table_args__ = (
         CheckConstraint(f"status IN {PROJECT_STATUSES}", name="status"),
         Index("ix_projects_created", "created_at"),
+        Index("ix_projects_inspiration_id", "inspiration_id"),
     )
 
     name: Mapped[str] = mapped_column(String(500), nullable=False)
@@ -25,6 +26,8 @@ class Project(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     score: Mapped[float | None] = mapped_column(Float)
     score_details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     review_notes: Mapped[str | None] = mapped_column(Text)
+    # Why the project is ``failed`` (a task, an execution workflow that failed or never called back); else None.
+    failure_reason: Mapped[str | None] = mapped_column(Text)
     used_transform_workflow_id: Mapped[str | None] = mapped_column(String(64))
     used_execution_workflow_id: Mapped[str | None] = mapped_column(String(64))
     total_tasks: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

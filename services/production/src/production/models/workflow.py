@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Text
+from sqlalchemy import Boolean, DateTime, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import utcnow
@@ -17,6 +17,7 @@ class Workflow(Base):
     workflow_type: Mapped[str | None] = mapped_column(Text)
     n8n_webhook_url: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    callback_timeout_seconds: Mapped[int | None] = mapped_column(Integer)  # None: the service's default
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     source_version_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     source_event_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

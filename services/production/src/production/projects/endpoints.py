@@ -1,6 +1,6 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
 
 from common.db import SessionDep
 from common.envelope import Envelope, ok
@@ -20,8 +20,16 @@ async def create_project(body: ProjectCreate, session: SessionDep, cipher: Ciphe
 
 
 @router.get("", response_model=Envelope[list[Project]], summary="List projects (newest first) with their tasks")
-async def read_projects(session: SessionDep, cipher: CipherDep, page: ListPage) -> dict[str, Any]:
-    return ok(await project_views(session, await project_service.list(session, page), cipher=cipher))
+async def read_projects(
+    session: SessionDep,
+    cipher: CipherDep,
+    page: ListPage,
+    inspiration_id: Annotated[
+        str | None, Query(max_length=64, description="Only the projects made from this inspiration")
+    ] = None,
+) -> dict[str, Any]:
+    projects = await project_service.list(session, page, inspiration_id=inspiration_id)
+    return ok(await project_views(session, projects, cipher=cipher))
 
 
 @router.get("/{project_id}", response_model=Envelope[Project], summary="Get a project with its tasks")

@@ -12,8 +12,11 @@ from production.models import Project
 class ProjectRepository(Repository[Project]):
     model = Project
 
-    async def list_page(self, page: PageParams) -> tuple[Sequence[Project], int]:
-        return await self.paginate(self.select_live().order_by(Project.created_at.desc(), Project.id.desc()), page)
+    async def list_page(self, page: PageParams, *, inspiration_id: str | None = None) -> tuple[Sequence[Project], int]:
+        statement = self.select_live()
+        if inspiration_id is not None:
+            statement = statement.where(Project.inspiration_id == inspiration_id)
+        return await self.paginate(statement.order_by(Project.created_at.desc(), Project.id.desc()), page)
 
     async def lock_many(self, project_ids: Iterable[str]) -> dict[str, Project]:
         """Lock the live projects in id order (one order everywhere, so concurrent requests cannot deadlock)."""

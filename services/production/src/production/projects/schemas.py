@@ -43,6 +43,11 @@ class Project(BaseModel):
     score: float | None
     score_details: dict[str, Any] | None
     review_notes: str | None
+    failure_reason: str | None = Field(
+        default=None,
+        description="Why the project is failed: a task, or its execution workflow (which workflow and URL, "
+        "a deadline missed, or the error the workflow reported)",
+    )
     used_transform_workflow_id: str | None
     used_execution_workflow_id: str | None
     total_tasks: int

@@ -112,8 +112,10 @@ class ProjectService:
             raise NotFound.of("Project", project_id)
         return project
 
-    async def list(self, session: AsyncSession, page: PageParams) -> Sequence[Project]:
-        rows, _ = await ProjectRepository.from_session(session).list_page(page)
+    async def list(
+        self, session: AsyncSession, page: PageParams, *, inspiration_id: str | None = None
+    ) -> Sequence[Project]:
+        rows, _ = await ProjectRepository.from_session(session).list_page(page, inspiration_id=inspiration_id)
         return rows
 
     async def update(self, session: AsyncSession, project_id: str, data: ProjectUpdate) -> Project:
@@ -197,6 +199,8 @@ class ProjectService:
         return await runs.start(
             session,
             workflow_id=workflow.id,
+            workflow_name=workflow.name,
+            callback_timeout_seconds=workflow.callback_timeout_seconds,
             workflow_type=EXECUTION,
             webhook_url=workflow.n8n_webhook_url,
             target_type=PROJECT_TARGET,
@@ -211,13 +215,14 @@ class ProjectService:
         )
 
     async def on_workflow_run_failed(self, session: AsyncSession, run: WorkflowRunMixin) -> None:
-        """N8nDispatcher hook: n8n never accepted the trigger; the project becomes failed (when it may)."""
+        """N8nDispatcher hook: n8n never accepted the trigger, or no callback came before the run's deadline; the
+        project becomes failed (when it may) with ``run.error``, which names the workflow and its URL."""
         if run.target_type != PROJECT_TARGET:
             return
         project = await ProjectRepository.from_session(session).get(run.target_id, for_update=True)
         if project is None or project.status not in (PENDING, PROCESSING):
             return
-        await self._set_status(session, project, FAILED, reason=f"Execution workflow could not start: {run.error}")
+        await self._set_status(session, project, FAILED, reason=f"Execution failed: {run.error}")
         await session.flush()
 
     @staticmethod
@@ -230,6 +235,7 @@ class ProjectService:
     async def _set_status(session: AsyncSession, project: Project, status: str, *, reason: str | None) -> None:
         previous = project.status
         project.status = status
+        project.failure_reason = reason if status == FAILED else None
         if status == COMPLETED:
             await outbox.add(session, PROJECT_COMPLETED, _event_payload(project, previous_status=previous))
         elif status == FAILED:

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from production.projects.schemas import ProjectStatus
 from production.tasks.schemas import Dependency, TaskStatus
@@ -36,7 +36,12 @@ def _object(value: Any) -> Any:
 
 OutcomeStatus = Annotated[Literal["success", "failed"], BeforeValidator(_word)]
 ExecutionStatus = Annotated[Literal["success", "failed", "running"], BeforeValidator(_word)]
-ExecutionId = Annotated[str, BeforeValidator(_text), Field(max_length=64)] | None
+ExecutionId = Annotated[
+    str,
+    BeforeValidator(_text),
+    Field(min_length=1, max_length=64, description="The execution_id the suite sent in the trigger (required)"),
+]
+EXAMPLE_EXECUTION_ID = "0b8f5c1e-2d4a-4f7e-9a51-3c2e8d7f6a10"
 JsonObject = Annotated[dict[str, Any], BeforeValidator(_object)]
 
 
@@ -59,10 +64,35 @@ class CreationTask(BaseModel):
 
 
 class ProjectCreationWebhook(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "success",
+                    "executionId": EXAMPLE_EXECUTION_ID,
+                    "project": {
+                        "name": "Rainy night detective (Short drama)",
+                        "project_type_code": "short_drama",
+                        "initial_parameters": {"duration": 30},
+                    },
+                    "tasks": [
+                        {"task_type": "DREAMINA_IMAGE_GENERATION", "task_input": {"prompt": "Key frame"}},
+                        {
+                            "task_type": "DREAMINA_VIDEO_GENERATION",
+                            "task_input": {"prompt": "Animate the key frame"},
+                            "dependencies": [0],
+                        },
+                    ],
+                },
+                {"status": "failed", "executionId": EXAMPLE_EXECUTION_ID, "error": "LLM quota exceeded"},
+            ]
+        }
+    )
+
     status: OutcomeStatus
     project: CreationProject | None = None
     tasks: list[CreationTask] = Field(default_factory=list, max_length=1000)
-    executionId: ExecutionId = None
+    executionId: ExecutionId
     error: str | None = None
     message: str | None = None
 
@@ -88,15 +118,35 @@ class ExecutionProjectUpdates(BaseModel):
 
 
 class ProjectExecutionWebhook(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "success",
+                    "executionId": EXAMPLE_EXECUTION_ID,
+                    "task_updates": [],
+                    "project_updates": {"status": "processing"},
+                },
+                {"status": "failed", "executionId": EXAMPLE_EXECUTION_ID, "error": "Render farm unavailable"},
+            ]
+        }
+    )
+
     status: ExecutionStatus
     task_updates: list[ExecutionTaskUpdate] = Field(default_factory=list, max_length=1000)
     project_updates: ExecutionProjectUpdates | None = None
-    executionId: ExecutionId = None
+    executionId: ExecutionId
     error: str | None = None
     message: str | None = None
 
 
 class TaskUpdateWebhook(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"status": "completed", "task_output": {"video_url": "https://cdn.example/v.mp4"}}]
+        }
+    )
+
     status: TaskStatus | None = None
     task_output: dict[str, Any] | None = None
     error_message: str | None = None

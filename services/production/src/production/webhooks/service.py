@@ -2,8 +2,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.errors import BadRequest
-from common.n8n import WorkflowRuns
+from common.n8n import WorkflowRuns, reported_reason
+from production.events import PROJECT_CREATION_FAILED, outbox
 from production.projects.schemas import ProjectCreate
 from production.projects.service import PROJECT_TARGET, project_service
 from production.projects.states import FAILED as PROJECT_FAILED
@@ -29,15 +29,20 @@ class WebhookService:
         self, session: AsyncSession, inspiration_id: str, body: ProjectCreationWebhook
     ) -> dict[str, Any]:
         """The transform workflow's result: the project (linked to the inspiration and the transform workflow)
-        with its tasks, created once per ``executionId``; a failure records nothing."""
+        with its tasks, created once per ``executionId``; a failure creates nothing and is published for ideation
+        (whose project-creation run it ends)."""
         if body.status == FAILED:
+            payload = {
+                "inspiration_id": inspiration_id,
+                "creation_execution_id": body.executionId,
+                "reason": _reason(body),
+            }
+            await outbox.add(session, PROJECT_CREATION_FAILED, payload)
             return {
                 "message": f"Project creation failed in n8n: {_reason(body)}; nothing was created",
                 "project_id": None,
                 "tasks_created": 0,
             }
-        if not body.executionId:
-            raise BadRequest("executionId is required")
         assert body.project is not None
         project, created = await project_service.create_from_transform(
             session,
@@ -103,7 +108,7 @@ class WebhookService:
             reason = _reason(body)
             if project.status in (PENDING, PROCESSING):
                 await project_service.request_status(
-                    session, project, PROJECT_FAILED, reason=f"Execution workflow failed: {reason}"
+                    session, project, PROJECT_FAILED, reason=f"Execution failed: {reported_reason(run, reason)}"
                 )
             WorkflowRuns.complete(run, succeeded=False, result=result, error=reason)
         elif body.status == SUCCESS:

@@ -7,7 +7,7 @@ from production.models import Workflow
 from production.workflows.repository import WorkflowRepository
 
 # Fields of ideation's workflow that production keeps; every other field of the payload is ignored.
-_FIELDS = ("name", "workflow_type", "n8n_webhook_url", "is_active")
+_FIELDS = ("name", "workflow_type", "n8n_webhook_url", "is_active", "callback_timeout_seconds")
 
 
 class WorkflowService:
