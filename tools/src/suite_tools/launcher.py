@@ -249,7 +249,11 @@ def local_suite() -> Suite:
         "SUITE_API_KEYS": os.environ.get("SUITE_API_KEYS") or _secret(run_dir, "api-key"),
         "SUITE_WORKER_KEYS": os.environ.get("SUITE_WORKER_KEYS") or _secret(run_dir, "worker-key"),
         "SUITE_WEBHOOK_TOKEN": _secret_in_force(run_dir, "webhook-token", "SUITE_WEBHOOK_TOKEN"),
+        # One media store: analysis writes downloads into it, catalog registers them as assets.
         "CATALOG_MEDIA_ROOT": os.environ.get("CATALOG_MEDIA_ROOT", str(run_dir / "media")),
+        "ANALYSIS_MEDIA_ROOT": os.environ.get(
+            "ANALYSIS_MEDIA_ROOT", os.environ.get("CATALOG_MEDIA_ROOT", str(run_dir / "media"))
+        ),
     }
     for name in SERVICES:
         key = f"{name.upper()}_DATABASE_URL"
