@@ -89,7 +89,7 @@ class TestDispatch:
                 json={"config_ids": [config["id"]], "override_data": {"seed": 2}},
             )
         )
-        resent = ok_data(await client.post(f"/api/tasks/{task['id']}/enqueue"))
+        resent = ok_data(await client.post(f"/api/tasks/{task['id']}/enqueue", params={"reveal_credentials": "true"}))
         assert resent["queue_name"] == "tasks.DREAMINA_IMAGE_GENERATION" and resent["job_id"] != task["job_id"]
         assert resent["payload"]["configs"] == [{"config_name": "fast", "config_data": {"steps": 10, "seed": 2}}]
         assert (await commands(database_url))[-1]["body"] == resent["payload"]
@@ -222,7 +222,7 @@ class TestVisibilityTimeout:
         project_now = ok_data(await client.get(f"/api/projects/{project['id']}"))
         assert project_now["status"] == "failed"
         # an operator's enqueue gives it a fresh budget
-        resent = ok_data(await client.post(f"/api/tasks/{task['id']}/enqueue"))
+        resent = ok_data(await client.post(f"/api/tasks/{task['id']}/enqueue", params={"reveal_credentials": "true"}))
         assert resent["status"] == "queued" and (await get_task(client, task["id"]))["retry_count"] == 0
 
 

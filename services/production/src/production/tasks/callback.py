@@ -21,7 +21,7 @@ Apply = Callable[[AsyncSession, Any, WorkerCaller | None], Awaitable[dict[str, A
 
 async def _task_status(session: AsyncSession, item: TaskStatusItem, caller: WorkerCaller | None) -> dict[str, Any]:
     update = TaskStatusUpdate.model_validate(item.model_dump(exclude={"task_id"}))
-    task = await task_service.update(session, item.task_id, update, caller=caller)
+    task = await task_service.update(session, item.task_id, update, caller=caller, operator=caller is None)
     return {"status": task.status}
 
 

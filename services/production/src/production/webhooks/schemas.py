@@ -6,6 +6,7 @@ from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
 from production.projects.schemas import ProjectStatus
 from production.tasks.schemas import Dependency, TaskStatus
+from production.tasks.states import MAX_TASK_DEPENDENCIES
 
 SUCCESS, FAILED, RUNNING = "success", "failed", "running"
 _WORDS = {
@@ -53,7 +54,9 @@ class CreationTask(BaseModel):
     task_type: str = Field(min_length=1, max_length=100)
     task_input: JsonObject = Field(default_factory=dict)
     dependencies: list[Dependency] = Field(
-        default_factory=list, description="0-based positions in `tasks`, or the `id` of another item"
+        default_factory=list,
+        max_length=MAX_TASK_DEPENDENCIES,
+        description="0-based positions in `tasks`, or the `id` of another item",
     )
     platform_account_id: str | None = Field(default=None, max_length=36)
 
