@@ -6,8 +6,8 @@ Published (payloads in docs/services/production.md):
 - ``production.task.status_changed.v1``: every task status change
 - ``production.task.ready.v1``: a task entered ``pending`` (created ready, its dependencies completed, or retried)
 
-Consumed (``production.consumers``): ``ideation.project_type.{created,updated,deleted}.v1`` and
-``ideation.workflow.{created,updated,deleted}.v1``.
+Consumed (``production.consumers``): ``ideation.project_type.{created,updated,deleted}.v1``,
+``ideation.workflow.{created,updated,deleted}.v1`` and ``ideation.inspiration.approved.v1`` (its transform run).
 """
 
 from common.outbox import Outbox
@@ -22,6 +22,7 @@ TASK_READY = "production.task.ready.v1"
 
 PROJECT_TYPE_EVENTS = "ideation.project_type.*.v1"
 WORKFLOW_EVENTS = "ideation.workflow.*.v1"
+INSPIRATION_APPROVED = "ideation.inspiration.approved.v1"
 
 outbox = Outbox(
     OutboxMessage,

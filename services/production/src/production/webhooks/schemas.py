@@ -100,6 +100,7 @@ class ProjectExecutionWebhook(BaseModel):
 
 
 class TaskUpdateWebhook(BaseModel):
+    executionId: ExecutionId = Field(default=None, description="The execution run (of the task's project) reporting")
     status: TaskStatus | None = None
     task_output: dict[str, Any] | None = None
     error_message: str | None = None
