@@ -91,6 +91,18 @@ class TaskRepository(Repository[Task]):
         statement = statement.values(heartbeat_at=now).returning(Task).execution_options(populate_existing=True)
         return (await self.session.scalars(statement)).one_or_none()
 
+    async def claimed_with_account(self, account_id: str, *, key_id: str, worker_name: str | None) -> bool:
+        """Whether this worker claimed a task that was dispatched with ``account_id`` (running or finished)."""
+        statement = select(
+            exists().where(
+                Task.platform_account_id == account_id,
+                Task.claimed_by == key_id,
+                Task.worker_name.is_not_distinct_from(worker_name),
+                Task.deleted_at.is_(None),
+            )
+        )
+        return bool(await self.session.scalar(statement))
+
     async def silent_ids(self, cutoff: datetime, *, limit: int) -> list[str]:
         """Processing tasks whose last sign of life (heartbeat, else claim) is older than ``cutoff``."""
         last = func.coalesce(Task.heartbeat_at, Task.started_at, Task.updated_at)
