@@ -29,10 +29,12 @@ class ReadModel:
         self.sessionmaker = sessionmaker
 
     async def apply(self, routing_key: str, payload: dict[str, Any], **envelope_fields: Any) -> dict[str, Any]:
-        from production.consumers import apply_project_type_event, apply_workflow_event
+        from production.consumers import apply_inspiration_approved, apply_project_type_event, apply_workflow_event
 
         event = envelope(routing_key, payload, **envelope_fields)
         handler = apply_project_type_event if ".project_type." in routing_key else apply_workflow_event
+        if ".inspiration.approved." in routing_key:
+            handler = apply_inspiration_approved
         async with self.sessionmaker() as session, session.begin():
             await handler(session, event)
         return event
@@ -41,6 +43,11 @@ class ReadModel:
         payload = project_type_payload(code, **fields)
         await self.apply("ideation.project_type.created.v1", payload)
         return payload
+
+    async def approval(self, inspiration_id: str, execution_id: str) -> None:
+        """Ideation approved the inspiration and started its transform run ``execution_id``."""
+        payload = {"id": inspiration_id, "transform_execution_id": execution_id, "transform_workflow_id": None}
+        await self.apply("ideation.inspiration.approved.v1", payload)
 
     async def workflow(self, **fields: Any) -> dict[str, Any]:
         payload = workflow_payload(**fields)

@@ -96,6 +96,17 @@ async def report(client: httpx.AsyncClient, task_id: str, status: str, **fields:
     return await client.patch(f"/api/tasks/{task_id}", json={"status": status, **fields}, headers=WORKER_HEADERS)
 
 
+async def finish(client: httpx.AsyncClient, task_id: str, status: str, **fields: Any) -> httpx.Response:
+    """A worker claims the task, then reports it ``completed`` or ``failed`` (only a claimant may)."""
+    ok_data(await report(client, task_id, "processing"))
+    return await report(client, task_id, status, **fields)
+
+
+async def operate(client: httpx.AsyncClient, task_id: str, status: str, **fields: Any) -> httpx.Response:
+    """An operator's PATCH (API key): cancel, retry (pending), or any allowed transition."""
+    return await client.patch(f"/api/tasks/{task_id}", json={"status": status, **fields})
+
+
 async def complete(client: httpx.AsyncClient, task_id: str, output: dict | None = None) -> dict[str, Any]:
     ok_data(await report(client, task_id, "processing"))
     return ok_data(await report(client, task_id, "completed", task_output=output or {"item": []}))

@@ -10,14 +10,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.consumers import EventConsumers
-from production.events import PROJECT_TYPE_EVENTS, WORKFLOW_EVENTS
+from production.events import INSPIRATION_APPROVED, PROJECT_TYPE_EVENTS, WORKFLOW_EVENTS
 from production.project_types.service import project_type_service
+from production.webhooks.transform_runs import record_approval
 from production.workflows.service import workflow_service
 
 logger = logging.getLogger(__name__)
 
 PROJECT_TYPES_QUEUE = "production.project_types"
 WORKFLOWS_QUEUE = "production.workflows"
+TRANSFORM_RUNS_QUEUE = "production.transform_runs"
 
 
 async def apply_project_type_event(session: AsyncSession, event: dict[str, Any]) -> None:
@@ -32,6 +34,12 @@ async def apply_workflow_event(session: AsyncSession, event: dict[str, Any]) -> 
         logger.info("workflow event %s is older than the applied version; ignored", event.get("id"))
 
 
+async def apply_inspiration_approved(session: AsyncSession, event: dict[str, Any]) -> None:
+    """ideation.inspiration.approved.v1 → the transform run the project-creation webhook will accept."""
+    await record_approval(session, event)
+
+
 def register(consumers: EventConsumers) -> None:
     consumers.on(PROJECT_TYPES_QUEUE, [PROJECT_TYPE_EVENTS])(apply_project_type_event)
     consumers.on(WORKFLOWS_QUEUE, [WORKFLOW_EVENTS])(apply_workflow_event)
+    consumers.on(TRANSFORM_RUNS_QUEUE, [INSPIRATION_APPROVED])(apply_inspiration_approved)

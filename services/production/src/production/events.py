@@ -8,8 +8,8 @@ Published (payloads in docs/services/production.md):
 - ``production.project_creation.failed.v1``: a transform workflow reported failure on its callback (nothing created):
   ``{inspiration_id, creation_execution_id, reason}``, so ideation fails the inspiration with the workflow's reason
 
-Consumed (``production.consumers``): ``ideation.project_type.{created,updated,deleted}.v1`` and
-``ideation.workflow.{created,updated,deleted}.v1``.
+Consumed (``production.consumers``): ``ideation.project_type.{created,updated,deleted}.v1``,
+``ideation.workflow.{created,updated,deleted}.v1`` and ``ideation.inspiration.approved.v1`` (its transform run).
 """
 
 from common.outbox import Outbox
@@ -25,6 +25,7 @@ PROJECT_CREATION_FAILED = "production.project_creation.failed.v1"
 
 PROJECT_TYPE_EVENTS = "ideation.project_type.*.v1"
 WORKFLOW_EVENTS = "ideation.workflow.*.v1"
+INSPIRATION_APPROVED = "ideation.inspiration.approved.v1"
 
 outbox = Outbox(
     OutboxMessage,

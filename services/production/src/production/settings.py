@@ -29,6 +29,8 @@ class ProductionSettings(N8nSettings, ServiceSettings):
     dispatch_sweep_seconds: float = Field(default=5.0, gt=0, le=3_600)
     # Re-dispatches after lost heartbeats before a task fails (a task may override it on create).
     default_max_retries: int = Field(default=3, ge=0, le=20)
+    # Tasks embedded in each row of GET /api/projects (the rest: GET /api/tasks?project_id=..., paged).
+    project_list_tasks: int = Field(default=20, ge=0, le=1000)
 
     @model_validator(mode="after")
     def _credentials_key_outside_development(self) -> "ProductionSettings":

@@ -89,7 +89,7 @@ class TestDispatch:
                 json={"config_ids": [config["id"]], "override_data": {"seed": 2}},
             )
         )
-        resent = ok_data(await client.post(f"/api/tasks/{task['id']}/enqueue"))
+        resent = ok_data(await client.post(f"/api/tasks/{task['id']}/enqueue", params={"reveal_credentials": "true"}))
         assert resent["queue_name"] == "tasks.DREAMINA_IMAGE_GENERATION" and resent["job_id"] != task["job_id"]
         assert resent["payload"]["configs"] == [{"config_name": "fast", "config_data": {"steps": 10, "seed": 2}}]
         assert (await commands(database_url))[-1]["body"] == resent["payload"]
@@ -222,7 +222,7 @@ class TestVisibilityTimeout:
         project_now = ok_data(await client.get(f"/api/projects/{project['id']}"))
         assert project_now["status"] == "failed"
         # an operator's enqueue gives it a fresh budget
-        resent = ok_data(await client.post(f"/api/tasks/{task['id']}/enqueue"))
+        resent = ok_data(await client.post(f"/api/tasks/{task['id']}/enqueue", params={"reveal_credentials": "true"}))
         assert resent["status"] == "queued" and (await get_task(client, task["id"]))["retry_count"] == 0
 
 
@@ -257,13 +257,18 @@ class TestCallback:
         assert result["results"][0]["code"] == 409
         assert (await get_task(client, task["id"]))["status"] == "processing"
 
-    async def test_account_status_shows_credit_and_suspension(self, client):
+    async def test_account_status_shows_credit_and_suspension(self, client, project):
         account = await create_account(client)
         body = {
             "report_type": "account_status",
             "worker": "dreamina-1",
             "data": [{"account_id": account["id"], "credit": 42.5}, {"account_id": account["id"], "suspended": True}],
         }
+        # Only about an account it was given with a task it claimed.
+        refused = ok_data(await client.post("/api/tasks/callback", json=body, headers=WORKER_HEADERS))
+        assert [r["code"] for r in refused["results"]] == [403, 403]
+        task = await create_task(client, project["id"])
+        ok_data(await claim(client, task["id"], worker="dreamina-1"))
         result = ok_data(await client.post("/api/tasks/callback", json=body, headers=WORKER_HEADERS))
         assert result["succeeded"] == 2
         shown = ok_data(await client.get(f"/api/platform-accounts/{account['id']}"))

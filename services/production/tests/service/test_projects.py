@@ -2,7 +2,7 @@
 
 from suite_testing import assert_envelope_error, ok_data
 
-from ..helpers import complete, create_batch, create_project, create_task, get_project, report
+from ..helpers import complete, create_batch, create_project, create_task, finish, get_project, operate, report
 
 SCHEMA = {
     "type": "object",
@@ -121,11 +121,11 @@ class TestCounters:
         a, b, c = await create_batch(client, project["id"], [[], [], []])
         assert (await get_project(client, project["id"]))["total_tasks"] == 3
         await complete(client, a["id"])
-        ok_data(await report(client, b["id"], "failed", error_message="boom"))
+        ok_data(await finish(client, b["id"], "failed", error_message="boom"))
         current = await get_project(client, project["id"])
         assert (current["total_tasks"], current["completed_tasks"], current["failed_tasks"]) == (3, 1, 1)
         assert current["status"] == "failed"
-        ok_data(await report(client, b["id"], "pending"))
+        ok_data(await operate(client, b["id"], "pending"))
         current = await get_project(client, project["id"])
         assert (current["completed_tasks"], current["failed_tasks"], current["status"]) == (1, 0, "processing")
         await complete(client, b["id"])

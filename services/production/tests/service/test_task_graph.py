@@ -2,7 +2,7 @@
 
 from suite_testing import ok_data
 
-from ..helpers import complete, create_batch, get_project, report
+from ..helpers import complete, create_batch, finish, get_project, operate
 
 
 async def statuses(client, project_id: str) -> list[str]:
@@ -33,8 +33,7 @@ class TestReadiness:
 class TestFailureBlocks:
     async def test_a_failed_task_blocks_its_dependents_until_retried(self, client, project):
         a, b, c = await create_batch(client, project["id"], [[], [0], []])
-        ok_data(await report(client, a["id"], "processing"))
-        failed = ok_data(await report(client, a["id"], "failed", error_message="quota exceeded"))
+        failed = ok_data(await finish(client, a["id"], "failed", error_message="quota exceeded"))
         assert failed["error_message"] == "quota exceeded" and failed["completed_at"]
         current = await get_project(client, project["id"])
         assert current["status"] == "failed" and current["failed_tasks"] == 1
@@ -44,7 +43,7 @@ class TestFailureBlocks:
         await complete(client, c["id"])
         assert (await get_project(client, project["id"]))["status"] == "failed"
 
-        retried = ok_data(await report(client, a["id"], "pending"))
+        retried = ok_data(await operate(client, a["id"], "pending"))
         assert retried["status"] == "pending" and retried["error_message"] is None and retried["completed_at"] is None
         current = await get_project(client, project["id"])
         assert (current["status"], current["failed_tasks"]) == ("processing", 0)
@@ -56,22 +55,22 @@ class TestFailureBlocks:
 
     async def test_project_failed_event_once_per_failure(self, client, project, outbox):
         a, b = await create_batch(client, project["id"], [[], []])
-        ok_data(await report(client, a["id"], "failed"))
-        ok_data(await report(client, b["id"], "failed"))
+        ok_data(await finish(client, a["id"], "failed"))
+        ok_data(await finish(client, b["id"], "failed"))
         [event] = await outbox("production.project.failed.v1")
         assert event["payload"]["project_id"] == project["id"] and event["payload"]["reason"]
 
     async def test_retrying_a_task_with_unfinished_dependencies_waits(self, client, project):
         a, b = await create_batch(client, project["id"], [[], [0]])
-        ok_data(await report(client, b["id"], "failed", error_message="gave up"))
-        assert ok_data(await report(client, b["id"], "pending"))["status"] == "waiting"
+        ok_data(await operate(client, b["id"], "failed", error_message="gave up"))  # waiting: an operator's call
+        assert ok_data(await operate(client, b["id"], "pending"))["status"] == "waiting"
         await complete(client, a["id"])
         assert await statuses(client, project["id"]) == ["completed", "pending"]
 
     async def test_cancelled_dependency_blocks_too(self, client, project):
         a, _ = await create_batch(client, project["id"], [[], [0]])
-        ok_data(await report(client, a["id"], "cancelled"))
+        ok_data(await operate(client, a["id"], "cancelled"))
         assert await statuses(client, project["id"]) == ["cancelled", "waiting"]
-        ok_data(await report(client, a["id"], "pending"))
+        ok_data(await operate(client, a["id"], "pending"))
         await complete(client, a["id"])
         assert await statuses(client, project["id"]) == ["completed", "pending"]

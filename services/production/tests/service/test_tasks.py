@@ -4,7 +4,17 @@ import asyncio
 
 from suite_testing import assert_envelope_error, ok_data
 
-from ..helpers import WORKER_HEADERS, complete, create_batch, create_project, create_task, get_project, report
+from ..helpers import (
+    WORKER_HEADERS,
+    complete,
+    create_batch,
+    create_project,
+    create_task,
+    finish,
+    get_project,
+    operate,
+    report,
+)
 
 
 class TestTypes:
@@ -66,10 +76,11 @@ class TestCreate:
             )
         )
         task = await create_task(client, project["id"], platform_account_id=account["id"])
+        # An API client sees the credentials masked (the keys kept) unless it asks for them.
         assert task["platform_account"] == {
             "name": "acc",
-            "credentials": {"email": "a@b", "proxy": "http://p"},
-            "proxy": "http://p",
+            "credentials": {"email": "••••", "proxy": "••••"},
+            "proxy": "••••",
         }
 
     async def test_validation_errors_are_422(self, client, project):
@@ -175,19 +186,19 @@ class TestReport:
         ok_data(await report(client, task["id"], "completed"))
         assert_envelope_error(await report(client, task["id"], "processing"), 409)
         cancelled = await create_task(client, project["id"])
-        ok_data(await report(client, cancelled["id"], "cancelled"))
+        ok_data(await operate(client, cancelled["id"], "cancelled"))
         assert "cancelled" in assert_envelope_error(await report(client, cancelled["id"], "processing"), 409)["msg"]
 
     async def test_disallowed_transitions_are_400(self, client, project):
         task = await create_task(client, project["id"])
         await complete(client, task["id"])
-        body = assert_envelope_error(await report(client, task["id"], "pending"), 400)
+        body = assert_envelope_error(await operate(client, task["id"], "pending"), 400)
         assert body["msg"] == "Invalid status transition from completed to pending"
         waiting = await create_task(
             client, project["id"], dependencies=[(await create_task(client, project["id"]))["id"]]
         )
         assert_envelope_error(await report(client, waiting["id"], "processing"), 400)
-        assert_envelope_error(await report(client, waiting["id"], "pending"), 400)
+        assert_envelope_error(await operate(client, waiting["id"], "pending"), 400)
 
     async def test_repeated_terminal_report_is_a_no_op(self, client, project, outbox):
         task = await create_task(client, project["id"])
@@ -199,12 +210,11 @@ class TestReport:
 
     async def test_fields_without_status_change_only_fields(self, client, project):
         task = await create_task(client, project["id"])
-        updated = ok_data(
-            await client.patch(
-                f"/api/tasks/{task['id']}", json={"task_input": {"prompt": "new"}}, headers=WORKER_HEADERS
-            )
-        )
+        updated = ok_data(await client.patch(f"/api/tasks/{task['id']}", json={"task_input": {"prompt": "new"}}))
         assert updated["task_input"] == {"prompt": "new"} and updated["status"] == "pending"
+        # A worker edits only the task it holds.
+        refused = await client.patch(f"/api/tasks/{task['id']}", json={"task_input": {"x": 1}}, headers=WORKER_HEADERS)
+        assert_envelope_error(refused, 409)
 
     async def test_unknown_task_and_status(self, client, project):
         assert_envelope_error(await report(client, "nope", "processing"), 404)
@@ -213,23 +223,24 @@ class TestReport:
 
     async def test_queued_and_requeue(self, client, project):
         task = await create_task(client, project["id"])
-        assert ok_data(await report(client, task["id"], "queued"))["status"] == "queued"
-        assert ok_data(await report(client, task["id"], "pending"))["status"] == "pending"
-        assert ok_data(await report(client, task["id"], "queued"))["status"] == "queued"
+        assert ok_data(await operate(client, task["id"], "queued"))["status"] == "queued"
+        assert ok_data(await operate(client, task["id"], "pending"))["status"] == "pending"
+        assert ok_data(await operate(client, task["id"], "queued"))["status"] == "queued"
         assert ok_data(await report(client, task["id"], "processing"))["status"] == "processing"
 
     async def test_status_changes_write_events(self, client, project, outbox):
         task = await create_task(client, project["id"])
         await complete(client, task["id"], {"item": ["x"]})
-        ok_data(await report(client, (await create_task(client, project["id"]))["id"], "failed", error_message="boom"))
+        ok_data(await finish(client, (await create_task(client, project["id"]))["id"], "failed", error_message="boom"))
         changes = [e["payload"] for e in await outbox("production.task.status_changed.v1")]
         assert [(c["old_status"], c["new_status"]) for c in changes] == [
             ("pending", "processing"),
             ("processing", "completed"),
-            ("pending", "failed"),
+            ("pending", "processing"),
+            ("processing", "failed"),
         ]
         assert changes[1]["task_output"] == {"item": ["x"]} and changes[1]["task_type"] == "DREAMINA_IMAGE_GENERATION"
-        assert changes[2]["error_message"] == "boom" and changes[0]["project_id"] == project["id"]
+        assert changes[3]["error_message"] == "boom" and changes[0]["project_id"] == project["id"]
         assert "task_output" not in changes[0]
 
 
@@ -251,6 +262,6 @@ class TestConcurrency:
     async def test_concurrent_mixed_outcomes(self, client, project):
         tasks = await create_batch(client, project["id"], [[] for _ in range(12)])
         outcomes = ["completed" if index % 3 else "failed" for index in range(12)]
-        await asyncio.gather(*(report(client, t["id"], o) for t, o in zip(tasks, outcomes, strict=True)))
+        await asyncio.gather(*(finish(client, t["id"], o) for t, o in zip(tasks, outcomes, strict=True)))
         current = await get_project(client, project["id"])
         assert (current["completed_tasks"], current["failed_tasks"], current["status"]) == (8, 4, "failed")

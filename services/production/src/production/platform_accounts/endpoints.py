@@ -4,7 +4,8 @@ from fastapi import APIRouter, Depends, Query
 
 from common.db import SessionDep
 from common.envelope import Envelope, Page, PageParams, ok, page_params
-from production.deps import CipherDep
+from common.errors import Forbidden
+from production.deps import CallerDep, CipherDep
 from production.platform_accounts.schemas import (
     AccountStatus,
     PlatformAccount,
@@ -16,7 +17,15 @@ from production.platform_accounts.schemas import (
 from production.platform_accounts.service import account_view, platform_account_service
 from production.tasks.service import task_service
 
-router = APIRouter(prefix="/api/platform-accounts", tags=["Platform Accounts"])
+
+def _not_a_worker(caller: CallerDep) -> None:
+    """Accounts (and their credentials) are the operators': a worker gets an account's credentials only with the
+    task it claimed (the dispatch message, GET /api/tasks/{id})."""
+    if caller is not None:
+        raise Forbidden("Worker keys may not read platform accounts; a claimed task carries its account")
+
+
+router = APIRouter(prefix="/api/platform-accounts", tags=["Platform Accounts"], dependencies=[Depends(_not_a_worker)])
 
 ListPage = Annotated[PageParams, Depends(page_params(10))]
 

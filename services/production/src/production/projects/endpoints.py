@@ -4,7 +4,7 @@ from fastapi import APIRouter, Body, Query
 
 from common.db import SessionDep
 from common.envelope import Envelope, ok
-from production.deps import CipherDep, ListPage, WorkflowRunsDep
+from production.deps import CipherDep, ListPage, SettingsDep, WorkflowRunsDep
 from production.projects.schemas import Project, ProjectCreate, ProjectRegenerate, ProjectUpdate, RegenerateResult
 from production.projects.service import project_service
 from production.projects.views import project_view, project_views
@@ -19,17 +19,22 @@ async def create_project(body: ProjectCreate, session: SessionDep, cipher: Ciphe
     return ok(await project_view(session, project, cipher=cipher))
 
 
-@router.get("", response_model=Envelope[list[Project]], summary="List projects (newest first) with their tasks")
+@router.get(
+    "",
+    response_model=Envelope[list[Project]],
+    summary="List projects (newest first), each with its first tasks (PRODUCTION_PROJECT_LIST_TASKS) and tasks_total",
+)
 async def read_projects(
     session: SessionDep,
     cipher: CipherDep,
     page: ListPage,
+    settings: SettingsDep,
     inspiration_id: Annotated[
         str | None, Query(max_length=64, description="Only the projects made from this inspiration")
     ] = None,
 ) -> dict[str, Any]:
     projects = await project_service.list(session, page, inspiration_id=inspiration_id)
-    return ok(await project_views(session, projects, cipher=cipher))
+    return ok(await project_views(session, projects, cipher=cipher, tasks_per_project=settings.project_list_tasks))
 
 
 @router.get("/{project_id}", response_model=Envelope[Project], summary="Get a project with its tasks")

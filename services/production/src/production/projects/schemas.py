@@ -56,7 +56,11 @@ class Project(BaseModel):
     output_asset_id: str | None
     created_at: datetime
     updated_at: datetime
-    tasks: list[Task]
+    tasks: list[Task] = Field(
+        description="The live tasks; in GET /api/projects at most PRODUCTION_PROJECT_LIST_TASKS (default 20) per "
+        "row, the rest through GET /api/tasks?project_id=<id> (paged)"
+    )
+    tasks_total: int = Field(description="Live tasks of the project (also those not embedded in `tasks`)")
 
 
 class RegenerateResult(BaseModel):

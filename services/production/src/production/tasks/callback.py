@@ -10,9 +10,10 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.errors import AppError
+from common.errors import AppError, Forbidden
 from production.platform_accounts.service import platform_account_service
 from production.tasks.claimant import WorkerCaller
+from production.tasks.repository import TaskRepository
 from production.tasks.schemas import AccountStatusItem, TaskStatusItem, TaskStatusUpdate, WorkerCallbackRequest
 from production.tasks.service import task_service
 
@@ -21,13 +22,18 @@ Apply = Callable[[AsyncSession, Any, WorkerCaller | None], Awaitable[dict[str, A
 
 async def _task_status(session: AsyncSession, item: TaskStatusItem, caller: WorkerCaller | None) -> dict[str, Any]:
     update = TaskStatusUpdate.model_validate(item.model_dump(exclude={"task_id"}))
-    task = await task_service.update(session, item.task_id, update, caller=caller)
+    task = await task_service.update(session, item.task_id, update, caller=caller, operator=caller is None)
     return {"status": task.status}
 
 
 async def _account_status(
-    session: AsyncSession, item: AccountStatusItem, _caller: WorkerCaller | None
+    session: AsyncSession, item: AccountStatusItem, caller: WorkerCaller | None
 ) -> dict[str, Any]:
+    if caller is not None and not await TaskRepository.from_session(session).claimed_with_account(
+        item.account_id, key_id=caller.key_id, worker_name=caller.name
+    ):
+        # A worker may only report on accounts it was given with a task it claimed (not suspend any account).
+        raise Forbidden(f"Worker {caller.label} has claimed no task with platform account {item.account_id}")
     account = await platform_account_service.apply_report(
         session, item.account_id, credit=item.credit, suspended=item.suspended
     )

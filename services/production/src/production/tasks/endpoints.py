@@ -14,7 +14,7 @@ from production.tasks.dispatch import queue_name
 from production.tasks.schemas import Task, TaskBatchCreate, TaskCreate, TaskStatusUpdate, WorkerCallbackRequest
 from production.tasks.service import task_service
 from production.tasks.states import QUEUED
-from production.tasks.views import task_views
+from production.tasks.views import MASK, CredentialAccessDep, mask, task_views
 
 router = APIRouter(prefix="/api/tasks", tags=["Tasks"])
 
@@ -49,21 +49,26 @@ async def list_task_types() -> dict[str, Any]:
 
 
 @router.post("/batch", response_model=Envelope[list[Task]], summary="Create several tasks, all or nothing")
-async def create_tasks_batch(body: TaskBatchCreate, session: SessionDep, cipher: CipherDep) -> dict[str, Any]:
+async def create_tasks_batch(
+    body: TaskBatchCreate, session: SessionDep, cipher: CipherDep, access: CredentialAccessDep
+) -> dict[str, Any]:
     tasks = await task_service.create_batch(session, body)
-    return ok(await task_views(session, tasks, cipher=cipher))
+    return ok(await task_views(session, tasks, cipher=cipher, access=access))
 
 
 @router.post("", response_model=Envelope[Task], summary="Create a task")
-async def create_task(body: TaskCreate, session: SessionDep, cipher: CipherDep) -> dict[str, Any]:
+async def create_task(
+    body: TaskCreate, session: SessionDep, cipher: CipherDep, access: CredentialAccessDep
+) -> dict[str, Any]:
     task = await task_service.create(session, body)
-    return ok((await task_views(session, [task], cipher=cipher))[0])
+    return ok((await task_views(session, [task], cipher=cipher, access=access))[0])
 
 
 @router.get("", response_model=Envelope[Page[Task]], summary="List tasks in creation order")
 async def list_tasks(
     session: SessionDep,
     cipher: CipherDep,
+    access: CredentialAccessDep,
     paging: Annotated[Window, Depends(window)],
     project_id: Annotated[str | None, Query()] = None,
     task_type: Annotated[str | None, Query()] = None,
@@ -71,7 +76,7 @@ async def list_tasks(
     rows, total = await task_service.list(
         session, offset=paging.offset, size=paging.size, project_id=project_id, task_type=task_type
     )
-    items = await task_views(session, rows, cipher=cipher)
+    items = await task_views(session, rows, cipher=cipher, access=access)
     return ok(Page.of(items, total=total, page=paging.page, size=paging.size).model_dump())
 
 
@@ -142,12 +147,23 @@ async def delete_all_queues(session: SessionDep, queues: QueuesDep) -> dict[str,
     response_model=Envelope[dict[str, Any]],
     summary="Dispatch a task now (or re-send a queued, failed or stalled one); the message a worker receives",
 )
-async def enqueue_task(task_id: str, session: SessionDep, settings: SettingsDep, queues: QueuesDep) -> dict[str, Any]:
+async def enqueue_task(
+    task_id: str, session: SessionDep, settings: SettingsDep, queues: QueuesDep, access: CredentialAccessDep
+) -> dict[str, Any]:
     result = await task_service.enqueue(session, task_id, visibility_timeout=settings.visibility_timeout_seconds)
     if result.payload is not None:
         with contextlib.suppress(ServiceUnavailable):  # the relay delivers once the broker is back
             await queues.declare(result.task.task_type)  # exists even right after delete-all-queues
-    return ok(result.view(), msg="Task queued" if result.payload is not None else "Task held: " + str(result.note))
+    view = result.view()
+    account = (view["payload"] or {}).get("platform_account")
+    if account is not None and not access.reveal:  # the message's credentials are the claimant's to read
+        view["payload"] = {**view["payload"], "platform_account": {**account, **_masked(account)}}
+    return ok(view, msg="Task queued" if result.payload is not None else "Task held: " + str(result.note))
+
+
+def _masked(account: dict[str, Any]) -> dict[str, Any]:
+    proxy = account.get("proxy")
+    return {"credentials": mask(account.get("credentials") or {}), "proxy": None if proxy is None else MASK}
 
 
 @router.get(
@@ -215,9 +231,9 @@ async def task_heartbeat(task_id: str, session: SessionDep, caller: CallerDep, s
     response_model=Envelope[Task],
     summary="Get a task (not in api.md: what a worker reads before and while it works)",
 )
-async def get_task(task_id: str, session: SessionDep, cipher: CipherDep) -> dict[str, Any]:
+async def get_task(task_id: str, session: SessionDep, cipher: CipherDep, access: CredentialAccessDep) -> dict[str, Any]:
     task = await task_service.get(session, task_id)
-    return ok((await task_views(session, [task], cipher=cipher))[0])
+    return ok((await task_views(session, [task], cipher=cipher, access=access))[0])
 
 
 @router.patch(
@@ -226,7 +242,12 @@ async def get_task(task_id: str, session: SessionDep, cipher: CipherDep) -> dict
     summary="A worker reports on a task: processing (claim, 409 if taken or cancelled), completed or failed",
 )
 async def update_task_status(
-    task_id: str, body: TaskStatusUpdate, session: SessionDep, cipher: CipherDep, caller: CallerDep
+    task_id: str,
+    body: TaskStatusUpdate,
+    session: SessionDep,
+    cipher: CipherDep,
+    caller: CallerDep,
+    access: CredentialAccessDep,
 ) -> dict[str, Any]:
-    task = await task_service.update(session, task_id, body, caller=caller)
-    return ok((await task_views(session, [task], cipher=cipher))[0])
+    task = await task_service.update(session, task_id, body, caller=caller, operator=caller is None)
+    return ok((await task_views(session, [task], cipher=cipher, access=access))[0])

@@ -25,11 +25,28 @@ class TaskRepository(Repository[Task]):
             return {}
         return {task.id: task for task in await self.all(self.select_live().where(Task.id.in_(ids)))}
 
-    async def list_for_projects(self, project_ids: Iterable[str]) -> Sequence[Task]:
+    async def list_for_projects(self, project_ids: Iterable[str], *, per_project: int | None = None) -> Sequence[Task]:
+        """Live tasks of the projects in creation order; with ``per_project``, each project's first that many."""
         ids = list(set(project_ids))
         if not ids:
             return []
-        return await self.all(self.select_live().where(Task.project_id.in_(ids)).order_by(Task.seq))
+        statement = self.select_live().where(Task.project_id.in_(ids))
+        if per_project is not None:
+            rank = func.row_number().over(partition_by=Task.project_id, order_by=Task.seq).label("rank")
+            ranked = select(Task.id, rank).where(Task.project_id.in_(ids), Task.deleted_at.is_(None)).subquery()
+            statement = statement.join(ranked, ranked.c.id == Task.id).where(ranked.c.rank <= per_project)
+        return await self.all(statement.order_by(Task.seq))
+
+    async def live_counts(self, project_ids: Iterable[str]) -> dict[str, int]:
+        ids = list(set(project_ids))
+        if not ids:
+            return {}
+        statement = (
+            select(Task.project_id, func.count())
+            .where(Task.project_id.in_(ids), Task.deleted_at.is_(None))
+            .group_by(Task.project_id)
+        )
+        return {project_id: int(n) for project_id, n in (await self.session.execute(statement)).all()}
 
     def select_filtered(self, *, project_id: str | None, task_type: str | None) -> Select[tuple[Task]]:
         statement = self.select_live()
@@ -73,6 +90,18 @@ class TaskRepository(Repository[Task]):
             statement = statement.where(Task.claimed_by == key_id, Task.worker_name.is_not_distinct_from(worker_name))
         statement = statement.values(heartbeat_at=now).returning(Task).execution_options(populate_existing=True)
         return (await self.session.scalars(statement)).one_or_none()
+
+    async def claimed_with_account(self, account_id: str, *, key_id: str, worker_name: str | None) -> bool:
+        """Whether this worker claimed a task that was dispatched with ``account_id`` (running or finished)."""
+        statement = select(
+            exists().where(
+                Task.platform_account_id == account_id,
+                Task.claimed_by == key_id,
+                Task.worker_name.is_not_distinct_from(worker_name),
+                Task.deleted_at.is_(None),
+            )
+        )
+        return bool(await self.session.scalar(statement))
 
     async def silent_ids(self, cutoff: datetime, *, limit: int) -> list[str]:
         """Processing tasks whose last sign of life (heartbeat, else claim) is older than ``cutoff``."""

@@ -3,6 +3,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StrictInt
 
+from production.tasks.states import MAX_TASK_DEPENDENCIES
+
 TaskStatus = Literal["waiting", "pending", "queued", "processing", "completed", "failed", "cancelled"]
 Dependency = StrictInt | Annotated[str, Field(min_length=1, max_length=36)]
 
@@ -11,7 +13,7 @@ class TaskCreate(BaseModel):
     task_type: str = Field(min_length=1, max_length=100, examples=["DREAMINA_IMAGE_GENERATION"])
     dependencies: list[Dependency] = Field(
         default_factory=list,
-        max_length=1000,
+        max_length=MAX_TASK_DEPENDENCIES,
         description="Ids of tasks of the same project; in a batch also 0-based positions of other batch items",
     )
     task_input: dict[str, Any] = Field(default_factory=dict)

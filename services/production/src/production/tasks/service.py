@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
-from common.errors import AppError, BadRequest, Conflict, NotFound
+from common.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 from common.ids import new_id
 from production.events import TASK_READY, TASK_STATUS_CHANGED, outbox
 from production.models import Project, Task
@@ -26,6 +26,8 @@ from production.tasks.states import (
     DEFAULT_PRIORITY,
     FAILED,
     KNOWN_TASK_TYPES,
+    MAX_DEPENDENCY_EDGES,
+    MAX_TASK_DEPENDENCIES,
     PENDING,
     PROCESSING,
     QUEUED,
@@ -91,14 +93,22 @@ def _holder(task: Task) -> str:
     return f"worker {task.worker_name or 'unnamed'} (key {task.claimed_by})" if task.claimed_by else "another caller"
 
 
-def _check_claimant(task: Task, caller: WorkerCaller, action: str) -> None:
-    """While a task is processing, only the worker holding it may report on it: 409 for any other worker."""
-    if (
-        task.status == PROCESSING
-        and task.claimed_by is not None
-        and not caller.holds(task.claimed_by, task.worker_name)
-    ):
+def _check_claimant(task: Task, caller: WorkerCaller, action: str, *, repeat: bool = False) -> None:
+    """A worker reports only on a task it holds: processing and claimed by this worker key and name (409).
+    ``repeat``: the claimant re-sending the report that finished the task (a retried request) is let through."""
+    holds = task.claimed_by is not None and caller.holds(task.claimed_by, task.worker_name)
+    if repeat and holds and task.status in (COMPLETED, FAILED):
+        return
+    if task.status != PROCESSING:
+        raise Conflict(f"Task {task.id} is {task.status}; a worker may only {action} a task it has claimed")
+    if not holds:
         raise Conflict(f"Task {task.id} is held by {_holder(task)}; only its claimant may {action} it")
+
+
+# What a worker key may ask for: claim, finish, fail, or give back (pending) a task it holds. Cancel and retry
+# (pending from failed/cancelled) are the operators' (API keys).
+WORKER_STATUSES = frozenset({PROCESSING, COMPLETED, FAILED, PENDING})
+FINISHED = frozenset({COMPLETED, FAILED, CANCELLED})
 
 
 MAX_QUEUES = 1000
@@ -140,6 +150,17 @@ class TaskService:
 
         A task is ``pending`` when all its dependencies are completed (or it has none), else ``waiting``.
         """
+        edges = sum(len(item.dependencies) for item in items)
+        if edges > MAX_DEPENDENCY_EDGES:
+            raise BadRequest(
+                f"The request names {edges} dependencies; at most {MAX_DEPENDENCY_EDGES} per request "
+                f"(and {MAX_TASK_DEPENDENCIES} per task)"
+            )
+        for index, item in enumerate(items):
+            if len(item.dependencies) > MAX_TASK_DEPENDENCIES:
+                raise BadRequest(
+                    f"Task {index} names {len(item.dependencies)} dependencies; at most {MAX_TASK_DEPENDENCIES}"
+                )
         projects = await ProjectRepository.from_session(session).lock_many(item.project_id for item in items)
         for item in items:
             if item.project_id not in projects:
@@ -201,6 +222,7 @@ class TaskService:
     ) -> list[str]:
         item = items[index]
         resolved: list[str] = []
+        seen: set[str] = set()
         for dependency in item.dependencies:
             position = dependency if isinstance(dependency, int) else keys.get(dependency)
             if position is not None:
@@ -220,7 +242,8 @@ class TaskService:
                 if other.project_id != item.project_id:
                     raise BadRequest(f"Task {index} depends on task {dependency} of another project")
                 task_id = other.id
-            if task_id not in resolved:
+            if task_id not in seen:
+                seen.add(task_id)
                 resolved.append(task_id)
         return resolved
 
@@ -244,15 +267,19 @@ class TaskService:
         idempotent: bool = False,
         project_id: str | None = None,
         caller: WorkerCaller | None = None,
+        operator: bool = False,
     ) -> Task:
         """The one path of every task report (PATCH /api/tasks/{id}, the n8n webhooks).
 
         Without ``status`` only the given fields change. A status change locks the project row first (counters
         and project status stay exact under concurrency), then updates the task only from an allowed status.
         ``idempotent`` (n8n deliveries): reporting ``processing`` again is a no-op instead of a 409.
-        ``caller`` (a worker key): its claim records it as the claimant, and only the claimant may report on a
-        processing task.
+        ``caller`` (a worker key): its claim records it as the claimant; every other report needs the claim
+        (``_check_claimant``), and cancel or retry is refused (403). ``operator`` (an API key): may edit a finished
+        (completed, failed, cancelled) task's fields; nobody else may.
         """
+        if caller is not None and data.status is not None and data.status not in WORKER_STATUSES:
+            raise Forbidden(f"Worker keys may not set a task {data.status}; cancel and retry take an API key")
         repository = TaskRepository.from_session(session)
         task = await repository.get(task_id)
         if task is None:
@@ -263,6 +290,7 @@ class TaskService:
         if data.status is None:
             if caller is not None:
                 _check_claimant(task, caller, "report on")
+            _check_editable(task, operator, fields)
             return await self._set_fields(session, task, fields)
 
         project = await project_service.lock(session, task.project_id)
@@ -271,10 +299,11 @@ class TaskService:
             raise NotFound.of("Task", task_id)
         old, requested = task.status, data.status
         if caller is not None and requested != PROCESSING:
-            _check_claimant(task, caller, "report on")
+            _check_claimant(task, caller, "report on", repeat=requested == old)
         if requested == old:
             if requested == PROCESSING and not idempotent:
                 raise Conflict(f"Task {task_id} is already processing (held by {_holder(task)})")
+            _check_editable(task, operator, fields)
             return await self._set_fields(session, task, fields)
         check_transition(task_id, old, requested)
         if requested == PROCESSING:
@@ -367,7 +396,7 @@ class TaskService:
     async def cancel(self, session: AsyncSession, task_id: str) -> tuple[Task, str]:
         """Cancel through the one report path; a worker's later claim of it is a 409 (it drops the message)."""
         old = (await self.get(session, task_id)).status
-        task = await self.update(session, task_id, TaskStatusUpdate(status=CANCELLED))
+        task = await self.update(session, task_id, TaskStatusUpdate(status=CANCELLED), operator=True)
         return task, old
 
     async def heartbeat(self, session: AsyncSession, task_id: str, caller: WorkerCaller | None) -> Task:
@@ -424,6 +453,14 @@ class TaskService:
                 continue
             dispatched += result is not None and result.payload is not None
         return dispatched
+
+
+def _check_editable(task: Task, operator: bool, fields: dict[str, Any]) -> None:
+    """A finished task's record is final for workers and n8n: only an API key may correct its fields (a repeated
+    delivery that changes nothing stays a no-op)."""
+    unchanged = all(getattr(task, name) == value for name, value in fields.items())
+    if task.status in FINISHED and not operator and not unchanged:
+        raise Conflict(f"Task {task.id} is {task.status}; its fields can only be changed with an API key")
 
 
 def _silent(task: Task, now: datetime, visibility_timeout: float) -> bool:

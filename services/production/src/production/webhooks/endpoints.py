@@ -45,7 +45,9 @@ async def handle_project_execution(
 @router.post(
     "/task_update/{task_id}",
     response_model=Envelope[TaskUpdateResult],
-    summary="A task's update from n8n (a repeated update is a no-op)",
+    summary="A task's update from n8n during an execution run of its project (a repeated update is a no-op)",
 )
-async def handle_task_update(task_id: str, body: TaskUpdateWebhook, session: SessionDep) -> dict[str, Any]:
-    return ok(await webhook_service.task_update(session, task_id, body))
+async def handle_task_update(
+    task_id: str, body: TaskUpdateWebhook, session: SessionDep, runs: WorkflowRunsDep
+) -> dict[str, Any]:
+    return ok(await webhook_service.task_update(session, task_id, body, runs=runs))

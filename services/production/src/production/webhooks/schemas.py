@@ -6,6 +6,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from production.projects.schemas import ProjectStatus
 from production.tasks.schemas import Dependency, TaskStatus
+from production.tasks.states import MAX_TASK_DEPENDENCIES
 
 SUCCESS, FAILED, RUNNING = "success", "failed", "running"
 _WORDS = {
@@ -58,7 +59,9 @@ class CreationTask(BaseModel):
     task_type: str = Field(min_length=1, max_length=100)
     task_input: JsonObject = Field(default_factory=dict)
     dependencies: list[Dependency] = Field(
-        default_factory=list, description="0-based positions in `tasks`, or the `id` of another item"
+        default_factory=list,
+        max_length=MAX_TASK_DEPENDENCIES,
+        description="0-based positions in `tasks`, or the `id` of another item",
     )
     platform_account_id: str | None = Field(default=None, max_length=36)
 
@@ -147,6 +150,7 @@ class TaskUpdateWebhook(BaseModel):
         }
     )
 
+    executionId: ExecutionId = Field(default=None, description="The execution run (of the task's project) reporting")
     status: TaskStatus | None = None
     task_output: dict[str, Any] | None = None
     error_message: str | None = None

@@ -2,6 +2,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.errors import BadRequest, Conflict, NotFound
 from common.n8n import WorkflowRuns, reported_reason
 from production.events import PROJECT_CREATION_FAILED, outbox
 from production.projects.schemas import ProjectCreate
@@ -18,6 +19,7 @@ from production.webhooks.schemas import (
     ProjectExecutionWebhook,
     TaskUpdateWebhook,
 )
+from production.webhooks.transform_runs import check_accounts, check_transform_run
 
 
 def _reason(body: ProjectCreationWebhook | ProjectExecutionWebhook) -> str:
@@ -30,7 +32,8 @@ class WebhookService:
     ) -> dict[str, Any]:
         """The transform workflow's result: the project (linked to the inspiration and the transform workflow)
         with its tasks, created once per ``executionId``; a failure creates nothing and is published for ideation
-        (whose project-creation run it ends)."""
+        (whose project-creation run it ends). Either way only for the transform run that inspiration started."""
+        await check_transform_run(session, execution_id=body.executionId, inspiration_id=inspiration_id)
         if body.status == FAILED:
             payload = {
                 "inspiration_id": inspiration_id,
@@ -43,6 +46,7 @@ class WebhookService:
                 "project_id": None,
                 "tasks_created": 0,
             }
+        check_accounts({item.platform_account_id for item in body.tasks if item.platform_account_id}, allowed=set())
         assert body.project is not None
         project, created = await project_service.create_from_transform(
             session,
@@ -122,9 +126,26 @@ class WebhookService:
             "project_status": project.status,
         }
 
-    async def task_update(self, session: AsyncSession, task_id: str, body: TaskUpdateWebhook) -> dict[str, Any]:
+    async def task_update(
+        self, session: AsyncSession, task_id: str, body: TaskUpdateWebhook, *, runs: WorkflowRuns
+    ) -> dict[str, Any]:
+        """One task's update, accepted only with the ``executionId`` of a running execution of its project."""
+        if not body.executionId:
+            raise BadRequest("executionId is required: the execution run this update belongs to")
+        task = await task_service.get(session, task_id)
+        run = await runs.get_by_execution_id(session, body.executionId)
+        if run is None:
+            raise NotFound(f"No workflow run with executionId {body.executionId}")
+        if run.target_type != PROJECT_TARGET or run.target_id != task.project_id:
+            raise Conflict(f"executionId {body.executionId} is not an execution of task {task_id}'s project")
+        if runs.is_reported(run):
+            raise Conflict(f"Execution {body.executionId} has already reported its outcome; it may not update tasks")
         task = await task_service.update(
-            session, task_id, TaskStatusUpdate.model_validate(body.model_dump()), idempotent=True
+            session,
+            task_id,
+            TaskStatusUpdate.model_validate(body.model_dump(exclude={"executionId"})),
+            idempotent=True,
+            project_id=task.project_id,
         )
         return {"message": "Task updated", "task_id": task.id, "status": task.status}
 
