@@ -25,6 +25,7 @@ def create_app(settings: ProductionSettings | None = None) -> FastAPI:
         routers=[projects_router, tasks_router, platform_accounts_router, worker_configs_router, webhooks_router],
         description="Projects, tasks and their dependency graph, platform accounts, worker configs and task queues.",
         worker_routes=WORKER_ROUTES,
+        read_model_waits=True,  # project types and workflows come from ideation's events
     )
     app.state.credentials_cipher = CredentialsCipher(settings.credentials_keys)
     return app
