@@ -137,7 +137,8 @@ def run(url: str, n8n_url: str) -> int:
     print(
         f"""
 Project type {project_type["code"]!r} uses the shipped workflows at {n8n_url} (run n8n with
-`python deploy/n8n/run_n8n.py` to see them work; without it the inspiration's trigger fails visibly).
+`uv run python deploy/n8n/run_n8n.py --workflows deploy/n8n/workflows/*.json` to see them work; without it the
+inspiration's trigger fails visibly).
 Inspiration {inspiration["id"]} is {inspiration["status"]}.
 
 Where to look:
