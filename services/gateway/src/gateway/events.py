@@ -21,6 +21,7 @@ import contextlib
 import json
 import logging
 import re
+import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -227,7 +228,7 @@ class EventHub:
 
     async def _declare_queue(self, channel: aio_pika.abc.AbstractChannel, *, max_length: int) -> Any:
         return await channel.declare_queue(
-            self.topology.queue_name(f"gateway.stream.{id(channel):x}.{asyncio.get_running_loop().time():.6f}"),
+            self.topology.queue_name(f"gateway.stream.{uuid.uuid4().hex}"),
             exclusive=True,
             auto_delete=True,
             arguments={"x-max-length": max_length},
