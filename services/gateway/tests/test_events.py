@@ -110,3 +110,19 @@ async def test_resume_replays_the_missed_events_once():
 class _NoRecent:
     def __init__(self) -> None:
         self.recent = RecentEvents(100)
+
+
+async def test_an_event_reaching_the_buffer_after_the_replay_is_sent_before_the_first_live_one():
+    hub = _NoRecent()
+    for n in range(2):
+        hub.recent.add(event(n))
+    subscription = Subscription(buffer_size=10)
+    subscription.deliver(event(3))  # routed after the stream's queue was bound
+    stream = _stream(hub, subscription, StreamFilter.build([], {}), "e0")
+    assert (await anext(stream)).comment == "subscribed"
+    assert json.loads((await anext(stream)).data)["id"] == "e1"
+    hub.recent.add(event(2))  # routed before the binding, reached the gateway's queue only now
+    hub.recent.add(event(3))
+    assert json.loads((await anext(stream)).data)["id"] == "e2"
+    assert json.loads((await anext(stream)).data)["id"] == "e3"
+    await stream.aclose()

@@ -7,8 +7,11 @@
 - Entity filters (``project_id``, ``task_id``, ...) are applied in the gateway to the event's payload.
 - Resume: the gateway keeps the most recent events (``GATEWAY_EVENTS_RECENT``) from one queue of its own; a client
   reconnecting with ``Last-Event-ID`` (the envelope id; EventSource sends it by itself) first gets the recent events
-  after that id that match its filters, then the live ones. An id no longer in the buffer gets a ``reset`` event
-  (the client should reload its state) before the live events.
+  after that id that match its filters, then the live ones. An event routed just before the stream's queue was bound
+  may reach the gateway's queue only after that first replay: when the first live event arrives, the stream waits
+  for it to reach the gateway's queue too (a queue keeps routing order, so everything routed before it is there by
+  then) and sends what it had not sent yet. An id no longer in the buffer gets a ``reset`` event (the client should
+  reload its state) before the live events.
 - Heartbeats: a comment line every ``GATEWAY_EVENTS_HEARTBEAT_SECONDS``.
 
 One AMQP connection per gateway process carries every stream (a channel each).
@@ -118,12 +121,29 @@ class RecentEvents:
     def __init__(self, size: int) -> None:
         self.size = size
         self._events: OrderedDict[str, StreamEvent] = OrderedDict()
+        self._awaited: dict[str, asyncio.Event] = {}
 
     def add(self, event: StreamEvent) -> None:
         self._events[event.id] = event
         self._events.move_to_end(event.id)
         while len(self._events) > self.size:
             self._events.popitem(last=False)
+        arrived = self._awaited.pop(event.id, None)
+        if arrived is not None:
+            arrived.set()
+
+    async def wait_for(self, event_id: str, timeout: float) -> bool:
+        """Until ``event_id`` is here (it reached the gateway's own queue), at most ``timeout`` seconds."""
+        if event_id in self._events:
+            return True
+        arrived = self._awaited.setdefault(event_id, asyncio.Event())
+        try:
+            await asyncio.wait_for(arrived.wait(), timeout)
+        except TimeoutError:
+            return False
+        finally:
+            self._awaited.pop(event_id, None)
+        return True
 
     def after(self, event_id: str) -> list[StreamEvent] | None:
         """The events that arrived after ``event_id``; None when it is no longer (or never was) here."""

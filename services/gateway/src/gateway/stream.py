@@ -16,6 +16,8 @@ from gateway.events import EventHub, Overflow, StreamEvent, StreamFilter, Stream
 router = APIRouter(prefix="/api/events", tags=["Events"])
 
 Id = Annotated[str | None, Query(max_length=100)]
+# How long a resuming stream waits for its first live event to reach the gateway's own queue as well.
+CATCH_UP_SECONDS = 1.0
 
 
 def _event(event: StreamEvent) -> ServerSentEvent:
@@ -31,7 +33,8 @@ async def _stream(
     hub: EventHub, subscription: Subscription, stream_filter: StreamFilter, resume_from: str | None
 ) -> AsyncIterator[ServerSentEvent]:
     yield ServerSentEvent(comment="subscribed")  # the queue is bound: every later event reaches this client
-    replayed: set[str] = set()
+    sent: set[str] = set()
+    cursor: str | None = None  # resuming: the last event of the gateway's buffer this stream has accounted for
     if resume_from:
         missed = hub.recent.after(resume_from)
         if missed is None:
@@ -41,9 +44,10 @@ async def _stream(
                 msg="The events after this id are no longer kept by the gateway; reload the state you show",
             )
         else:
+            cursor = missed[-1].id if missed else resume_from
             for event in missed:
                 if stream_filter.matches(event.routing_key, event.body):
-                    replayed.add(event.id)
+                    sent.add(event.id)
                     yield _event(event)
     while True:
         try:
@@ -55,8 +59,19 @@ async def _stream(
                 "Last-Event-ID to resume",
             )
             return
-        if event.id in replayed:
-            replayed.discard(event.id)  # also in the recent buffer when this stream started: sent already
+        if cursor is not None:
+            # The first live event: what was routed before it (before this stream's queue existed) and reached the
+            # gateway's buffer after the replay above is sent first, in the buffer's order.
+            if await hub.recent.wait_for(event.id, CATCH_UP_SECONDS):
+                for earlier in hub.recent.after(cursor) or []:
+                    if earlier.id == event.id:
+                        break
+                    if earlier.id not in sent and stream_filter.matches(earlier.routing_key, earlier.body):
+                        sent.add(earlier.id)
+                        yield _event(earlier)
+            cursor = None
+        if event.id in sent:
+            sent.discard(event.id)  # also in the recent buffer when this stream started: sent already
             continue
         yield _event(event)
 
