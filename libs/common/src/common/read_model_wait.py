@@ -38,10 +38,11 @@ def notify_payload(table: str, key: str) -> str:
 
 @dataclass(frozen=True)
 class Lookup(Generic[T]):
-    """What a lookup found, and how long it waited for it (0 when it did not wait)."""
+    """What a lookup found, how long it waited for it (0 when it did not wait), and the bound of that wait."""
 
     value: T | None
     waited_seconds: float
+    bound_seconds: float = 0.0
 
 
 class ReadModelWaiter:
@@ -127,7 +128,7 @@ class ReadModelWaiter:
                 found = await lookup()
                 remaining = deadline - loop.time()
                 if found is not None or remaining <= 0:
-                    return Lookup(found, loop.time() - started)
+                    return Lookup(found, loop.time() - started, self.timeout_seconds)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(woken.wait(), remaining)
 

@@ -66,9 +66,7 @@ class ProjectTypeService:
         project_type = found.value
         if project_type is None or project_type.deleted_at is not None:
             waited = (
-                f": not known to production yet after waiting {found.waited_seconds:.0f} s"
-                if found.waited_seconds
-                else ""
+                f": not known to production yet after waiting {found.bound_seconds:g} s" if found.waited_seconds else ""
             )
             raise UnprocessableEntity(
                 f"Unknown project type '{code}'{waited}; project_type_code must name an active project type",
