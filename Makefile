@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PY := $(UV) run --frozen python
 
-.PHONY: setup run up down test test-fast lint compose-config bench clean
+.PHONY: setup run up down demo test test-fast lint compose-config bench clean
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -18,6 +18,10 @@ up: setup
 
 down: setup
 	@$(PY) -m suite_tools.launcher down
+
+# Demo data on the running suite (`make up` first): the shipped n8n workflows, a starter type, an inspiration.
+demo: setup
+	@$(PY) -m suite_tools.demo
 
 test: setup
 	@bash deploy/ci/prepare.sh

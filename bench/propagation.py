@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Event propagation latency: outbox commit → consumer applied, idle and under load, with where the time goes.
 
-Usage: uv run python bench/propagation.py [--idle 200] [--rate 500] [--seconds 10]
+Usage: uv run python bench/propagation.py [--idle 200] [--rate 500] [--seconds 10] [--compare]
 
 One worker process as the services run it (outbox relay + an idempotent consumer on its quorum queue, real
 PostgreSQL and RabbitMQ). A producer commits one event per transaction and stamps the commit time; the relay's
@@ -9,12 +9,17 @@ publish (after the broker's confirm) and the consumer's applied commit are stamp
 split into commit → published (NOTIFY, relay wake-up, claim, publish with confirm) and published → applied
 (delivery, inbox insert and effect in one transaction, commit). Idle: events one at a time, 20 ms apart. Load:
 ``--rate`` events/s for ``--seconds``. Percentiles of the whole path and both parts.
+
+``--compare`` runs every other idle event as the relay and the consumer ran before the idle-latency work (a 5 ms
+wait after every NOTIFY, also for a lone event; FastStream's "Received"/"Processed" lines logged at INFO for every
+message): the two settings are compared event by event under the same machine load (this machine is shared).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import statistics
 import time
 from typing import Any
@@ -25,6 +30,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 import suite_testing as testing
 from common.db import new_metadata
+from common.logs import configure_logging
 from common.outbox import NOTIFY_CHANNEL, InboxMixin, Outbox, OutboxMixin
 from common.settings import ServiceSettings
 from common.worker import build_worker, run_worker
@@ -54,18 +60,36 @@ def row(label: str, values: list[float]) -> str:
     return f"| {label} | {statistics.median(ms):.1f} | {percentile(ms, 0.99):.1f} | {max(ms):.1f} |"
 
 
-async def main(idle: int, rate: float, seconds: float) -> None:
+async def main(idle: int, rate: float, seconds: float, compare: bool) -> None:
     testing.apply_suite_env()
+    # The services' logging (root at INFO): FastStream's per-message lines show when they are logged at INFO.
+    configure_logging("bench", level="INFO", json_lines=False)
     async with testing.throwaway_database(f"bench_propagation_{testing.RUN_ID}") as url:
         await testing.create_schema(url, Base.metadata, notify={"outbox": NOTIFY_CHANNEL})
-        await measure(url, idle, rate, seconds)
+        await measure(url, idle, rate, seconds, compare=compare)
 
 
-async def measure(url: str, idle: int, rate: float, seconds: float) -> None:
-
+async def measure(url: str, idle: int, rate: float, seconds: float, *, compare: bool) -> None:
     outbox = Outbox(OutboxMessage, producer="bench", publishes=[ROUTING_KEY])
     settings = ServiceSettings(database_url=url, port=0)
     context = build_worker(name="bench", settings=settings, outbox=outbox, inbox_model=ProcessedMessage)
+    before = {"on": False}  # --compare: every other idle event runs as before the idle-latency work
+    original_pending = context.relay.publish_pending
+
+    async def publish_pending() -> int:
+        published = await original_pending()
+        if before["on"]:
+            context.relay._last_batch = 2  # seen as busy: the relay waits 5 ms after every NOTIFY, as it used to
+        return published
+
+    context.relay.publish_pending = publish_pending  # type: ignore[method-assign]
+
+    def set_before(on: bool) -> None:
+        before["on"] = on
+        context.relay._last_batch = 2 if on else 0
+        # FastStream's "Received"/"Processed" lines per message: at INFO before, at DEBUG (not logged) now.
+        context.broker.config.logger.log_level = logging.INFO if on else logging.DEBUG
+
     committed: dict[int, float] = {}
     published: dict[str, float] = {}
     applied: dict[int, float] = {}
@@ -109,10 +133,16 @@ async def measure(url: str, idle: int, rate: float, seconds: float) -> None:
     results: list[tuple[str, list[int]]] = []
     try:
         for n in range(idle):  # idle: one event in flight at a time
+            set_before(compare and n % 2 == 1)
+            await asyncio.sleep(0.02)
             await produce(n)
             await testing.poll(lambda n=n: _true(n in applied), timeout=10, interval=0.001)
-            await asyncio.sleep(0.02)
-        results.append(("idle, one at a time", list(range(idle))))
+        set_before(False)
+        if compare:
+            results.append(("idle, now", list(range(0, idle, 2))))
+            results.append(("idle, as before (5 ms coalesce, per-message INFO logs)", list(range(1, idle, 2))))
+        else:
+            results.append(("idle, one at a time", list(range(idle))))
 
         start, total = idle, int(rate * seconds)
         began = time.perf_counter()
@@ -154,5 +184,8 @@ if __name__ == "__main__":
     parser.add_argument("--idle", type=int, default=200)
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument(
+        "--compare", action="store_true", help="idle: every other event with the settings of before (paired)"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.idle, args.rate, args.seconds))
+    asyncio.run(main(args.idle, args.rate, args.seconds, args.compare))

@@ -22,6 +22,7 @@ from common.middleware import (
     TrailingSlashMiddleware,
     add_edge_middlewares,
 )
+from common.read_model_wait import SESSION_INFO_KEY, ReadModelWaiter
 from common.settings import ServiceSettings
 
 LifespanHook = Callable[[FastAPI], Awaitable[None]]
@@ -49,14 +50,21 @@ def create_service_app(
     worker_routes: Iterable[WorkerRoute] = (),
     on_startup: LifespanHook | None = None,
     on_shutdown: LifespanHook | None = None,
+    read_model_waits: bool = False,
 ) -> FastAPI:
+    """``read_model_waits``: the service keeps read models of other services' entities; its requests may wait for a
+    missing one (``common.read_model_wait``, up to ``read_model_wait_seconds``) over one LISTEN connection."""
     configure_logging(name, level=settings.suite.log_level, json_lines=settings.suite.log_json)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
         app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
+        waiter = None
+        if read_model_waits and settings.read_model_wait_seconds > 0:
+            waiter = ReadModelWaiter(settings.database_url, timeout_seconds=settings.read_model_wait_seconds)
+            await waiter.start()
+        app.state.sessionmaker = create_sessionmaker(engine, info={SESSION_INFO_KEY: waiter} if waiter else None)
         app.state.read_sessionmaker = create_sessionmaker(
             engine.execution_options(isolation_level="AUTOCOMMIT")
         )  # GETs
@@ -69,6 +77,8 @@ def create_service_app(
         finally:
             if on_shutdown is not None:
                 await on_shutdown(app)
+            if waiter is not None:
+                await waiter.stop()
             await engine.dispose()
 
     app = FastAPI(

@@ -107,7 +107,9 @@ def make_broker(settings: SuiteSettings, *, name: str, url: str | None = None) -
         fail_fast=True,
         reconnect_interval=2.0,
         graceful_timeout=15.0,
-        log_level=20,
+        # FastStream logs "Received" and "Processed" per message at this level: DEBUG keeps them out of the INFO
+        # log (two formatted log lines per event were a measurable part of the consumer's time).
+        log_level=10,
     )
 
 

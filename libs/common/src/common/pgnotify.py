@@ -58,15 +58,16 @@ async def run_on_notify(
     stop: asyncio.Event,
     cycle: Callable[[], Awaitable[bool]],
     poll_seconds: float,
-    coalesce_seconds: float = 0.0,
+    coalesce_seconds: float | Callable[[], float] = 0.0,
     quiet_errors: tuple[type[BaseException], ...] = (),
     name: str,
 ) -> None:
     """Run ``cycle`` whenever ``channel`` is notified, or every ``poll_seconds``, until ``stop``.
 
     ``cycle`` returns True when more work is already waiting (it runs again at once). After a wake-up by NOTIFY the
-    loop waits ``coalesce_seconds`` so a burst of writes shares one cycle. A failing cycle is retried with backoff
-    (0.5 s doubling to 10 s); errors of ``quiet_errors`` were logged by the cycle itself, others are logged here.
+    loop waits ``coalesce_seconds`` (a number, or a callable asked each time) so a burst of writes shares one cycle.
+    A failing cycle is retried with backoff (0.5 s doubling to 10 s); errors of ``quiet_errors`` were logged by the
+    cycle itself, others are logged here.
     """
     wake = asyncio.Event()
     listener = asyncio.create_task(listen(database_url, channel, wake, stop))
@@ -86,8 +87,10 @@ async def run_on_notify(
             if more:
                 continue
             await wait_any(stop, wake, poll_seconds)
-            if wake.is_set() and coalesce_seconds:
-                await wait_for(stop, coalesce_seconds)
+            if wake.is_set():
+                pause = coalesce_seconds() if callable(coalesce_seconds) else coalesce_seconds
+                if pause:
+                    await wait_for(stop, pause)
     finally:
         listener.cancel()
         await asyncio.gather(listener, return_exceptions=True)

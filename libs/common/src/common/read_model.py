@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
+from common.read_model_wait import CHANNEL, notify_payload
 
 _DATETIME = TypeAdapter(datetime)
 
@@ -68,7 +69,8 @@ async def upsert_if_newer(
     """Insert the row, or update the ``changed`` columns when ``source`` is newer than the applied version.
 
     One statement, so two consumers applying events of one entity at once cannot interleave; returns whether the
-    event was applied.
+    event was applied. An applied event also notifies ``read_model`` with ``<table>:<key>`` (delivered at commit),
+    waking requests that wait for this entity (``common.read_model_wait``).
     """
     values = {
         **insert_values,
@@ -85,4 +87,9 @@ async def upsert_if_newer(
         where=tuple_(model.source_version_at, model.source_event_at)
         < tuple_(statement.excluded.source_version_at, statement.excluded.source_event_at),
     ).returning(getattr(model, key))
-    return (await session.execute(statement)).scalar_one_or_none() is not None
+    applied = (await session.execute(statement)).scalar_one_or_none()
+    if applied is None:
+        return False
+    payload = notify_payload(model.__tablename__, str(applied))
+    await session.execute(select(func.pg_notify(CHANNEL, payload)))
+    return True

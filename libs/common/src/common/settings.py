@@ -127,6 +127,8 @@ class ServiceSettings(BaseSettings):
     outbox_retention_hours: float = Field(default=168.0, gt=0)
     inbox_retention_hours: float = Field(default=720.0, gt=0)
     prune_interval_seconds: float = Field(default=3600.0, gt=0)
+    # How long a request waits for a read-model row another service may have just created (common.read_model_wait).
+    read_model_wait_seconds: float = Field(default=2.0, ge=0, le=30)
     suite: SuiteSettings = Field(default_factory=SuiteSettings)
 
     @model_validator(mode="after")

@@ -1,5 +1,6 @@
-"""The gateway app: merged OpenAPI at /openapi.json, Swagger UI at /docs, suite-wide /health, and the envelope
-bodies Traefik serves when a service is down (/errors/{status})."""
+"""The gateway app: merged OpenAPI at /openapi.json, Swagger UI at /docs (assets served locally), suite-wide
+/health, the live event stream (/api/events/stream), and the envelope bodies Traefik serves when a service is down
+(/errors/{status})."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from common.auth import AuthMiddleware
+from common.broker import Topology
 from common.errors import HTTP_MESSAGES, NotFound, error_response, install_error_handlers
 from common.logs import configure_logging
 from common.middleware import RequestContextMiddleware, TrailingSlashMiddleware
+from gateway.docs import mount_swagger_assets, swagger_ui_html
+from gateway.events import EventHub
 from gateway.openapi import OpenAPIAggregator
 from gateway.settings import GatewaySettings
+from gateway.stream import router as stream_router
 
 SERVICE_PROBE_TIMEOUT = 4.0
 
@@ -28,10 +33,23 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with httpx.AsyncClient() as client:
-            app.state.client = client
-            app.state.openapi = OpenAPIAggregator(settings.service_urls(), client)
-            yield
+        hub = EventHub(
+            settings.suite.amqp_url,
+            Topology.from_settings(settings.suite),
+            recent_size=settings.events_recent,
+            queue_max_length=settings.events_queue_max_length,
+            buffer_size=settings.events_buffer,
+        )
+        await hub.start()
+        app.state.events = hub
+        app.state.settings = settings
+        try:
+            async with httpx.AsyncClient() as client:
+                app.state.client = client
+                app.state.openapi = OpenAPIAggregator(settings.service_urls(), client, own=app.openapi)
+                yield
+        finally:
+            await hub.stop()
 
     app = FastAPI(
         title="gateway",
@@ -42,6 +60,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    app.include_router(stream_router)
+    mount_swagger_assets(app)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:
@@ -49,7 +69,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="AI short-video studio suite - API")
+        return swagger_ui_html(openapi_url="/openapi.json", title="AI short-video studio suite - API")
 
     @app.get("/health")
     async def health(request: Request) -> JSONResponse:
@@ -80,6 +100,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def not_found(path: str, request: Request) -> Any:
         raise NotFound(f"No endpoint {request.method} /{path}")
 
+    app.add_middleware(AuthMiddleware, settings=settings.suite)
     app.add_middleware(RequestContextMiddleware, service="gateway")
     app.add_middleware(TrailingSlashMiddleware)
     return app

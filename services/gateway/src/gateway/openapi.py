@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -63,9 +64,17 @@ def merge_documents(documents: dict[str, dict[str, Any]], *, title: str, version
 
 
 class OpenAPIAggregator:
-    def __init__(self, service_urls: dict[str, str], client: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        service_urls: dict[str, str],
+        client: httpx.AsyncClient,
+        *,
+        own: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        """``own``: the gateway's own document (its /api paths, e.g. the event stream)."""
         self.service_urls = service_urls
         self.client = client
+        self.own = own
         self._cached: tuple[float, dict[str, Any]] | None = None
         self._lock = asyncio.Lock()
 
@@ -81,6 +90,8 @@ class OpenAPIAggregator:
                 for name, result in zip(self.service_urls, results, strict=True)
                 if isinstance(result, dict)
             }
+            if self.own is not None:
+                documents["gateway"] = self.own()
             merged = merge_documents(documents, title="AI short-video studio suite", version="1.0.0")
             missing = sorted(set(self.service_urls) - set(documents))
             if missing:

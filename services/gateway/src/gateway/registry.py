@@ -25,6 +25,9 @@ class Service:
 
 
 GATEWAY_PORT = 8100
+# Paths of the unified /api the gateway app serves itself (everything it serves outside /api reaches it through
+# Traefik's catch-all router).
+GATEWAY_PREFIXES: tuple[str, ...] = ("/api/events",)
 
 REGISTRY: tuple[Service, ...] = (
     Service("catalog", 8101, ("/api/assets",)),

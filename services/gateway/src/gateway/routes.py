@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.registry import REGISTRY, SERVICES
+from gateway.registry import GATEWAY_PREFIXES, REGISTRY, SERVICES
 
 __all__ = ["ROUTE_TABLE", "SERVICES", "Route", "owner_of"]
 
@@ -35,13 +35,16 @@ class Route:
         return path == self.prefix or path.startswith(self.prefix + "/")
 
 
+GATEWAY = "gateway"
+
 ROUTE_TABLE: tuple[Route, ...] = tuple(
     Route(prefix, service.name) for service in REGISTRY for prefix in service.prefixes
-)
+) + tuple(Route(prefix, GATEWAY) for prefix in GATEWAY_PREFIXES)
 
 
 def owner_of(path: str) -> str | None:
-    """The service that serves ``path`` (as Traefik would route it), or None for the gateway itself."""
+    """The service that serves ``path`` (as Traefik would route it): ``gateway`` for the gateway's own ``/api``
+    paths, None for what only the catch-all router reaches."""
     matching = [route for route in ROUTE_TABLE if route.matches(path.rstrip("/") or "/")]
     if not matching:
         return None

@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common.settings import ServiceSettings
@@ -21,6 +22,13 @@ class GatewaySettings(ServiceSettings):
     analysis_url: str = local_url("analysis")
     gateway_url: str = ""  # how Traefik reaches this app; defaults to http://127.0.0.1:<port>
     upstream_timeout_seconds: int = 60
+    # The event stream (gateway.events): recent events kept for Last-Event-ID resume, each stream's broker queue
+    # (x-max-length) and in-process buffer, the heartbeat period, and how long one send to a client may take.
+    events_recent: int = Field(default=10_000, ge=100, le=1_000_000)
+    events_queue_max_length: int = Field(default=1_000, ge=10, le=100_000)
+    events_buffer: int = Field(default=500, ge=10, le=100_000)
+    events_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    events_send_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
 
     def service_urls(self) -> dict[str, str]:
         return {name: getattr(self, f"{name}_url").rstrip("/") for name in SERVICES}

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from gateway.routes import ROUTE_TABLE, SERVICES
+from gateway.routes import GATEWAY, ROUTE_TABLE, SERVICES
 from gateway.settings import GatewaySettings
 
 ERROR_STATUSES = ["413", "502-504"]
@@ -35,7 +35,8 @@ def dynamic_config(settings: GatewaySettings) -> dict[str, Any]:
             "priority": route.priority,
             "service": route.service,
             "entryPoints": ["web"],
-            "middlewares": [f"errors-{route.service}"],
+            # The gateway's own routes have no errors middleware: it is the service that would serve the error.
+            "middlewares": [f"errors-{route.service}"] if route.service != GATEWAY else [],
         }
     routers["gateway"] = {
         "rule": "PathPrefix(`/`)",
@@ -45,8 +46,10 @@ def dynamic_config(settings: GatewaySettings) -> dict[str, Any]:
     }
     services = {
         name: {"loadBalancer": {"servers": [{"url": url}], "passHostHeader": True, "serversTransport": "upstream"}}
-        for name, url in {**urls, "gateway": settings.own_url}.items()
+        for name, url in {**urls, GATEWAY: settings.own_url}.items()
     }
+    # The event stream (Server-Sent Events) is written through as it comes, never held in a buffer.
+    services[GATEWAY]["loadBalancer"]["responseForwarding"] = {"flushInterval": "-1s"}
     return {
         "http": {
             "routers": routers,

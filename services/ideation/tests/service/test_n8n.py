@@ -186,6 +186,37 @@ class TestApproveStartsTransform:
         assert body["project_type"]["transform_workflow_id"] == project_type["transform_workflow_id"]
         assert body["parameters"] == {"duration": 10}
 
+    async def test_put_approved_starts_the_transform_as_approve_does(self, api, client, n8n, dispatcher, db, outbox):
+        await api.wired_type(n8n)
+        inspiration = await api.inspiration(project_type_code="short_drama")
+        await dispatch_until(dispatcher, lambda: asyncio.sleep(0, n8n.requests))
+        [first] = await db.runs(inspiration["id"])
+        ok_data(await api.callback(inspiration["id"], success(first["execution_id"], title="Drafted")))
+
+        body = {"status": "approved", "review_notes": "go", "score": 7}
+        approved = ok_data(await client.put(f"/api/inspirations/{inspiration['id']}", json=body))
+        assert approved["status"] == "approved" and approved["review_notes"] == "go" and approved["score"] == 7
+        transform = (await db.runs(inspiration["id"]))[-1]
+        assert transform["target_type"] == "project_creation" and transform["workflow_type"] == "transform"
+        [event] = await outbox("ideation.inspiration.approved.v1")
+        assert event["payload"]["transform_execution_id"] == transform["execution_id"]
+        await dispatch_until(
+            dispatcher, lambda: asyncio.sleep(0, any(r.path == "/webhook/suite-transform" for r in n8n.requests))
+        )
+        again = await client.put(f"/api/inspirations/{inspiration['id']}", json={"status": "rejected"})
+        assert assert_envelope_error(again, 400)["msg"] == "Invalid status transition from approved to rejected"
+
+    async def test_put_rejected_and_generating_act_as_reject_and_regenerate(self, api, client, n8n, db, outbox):
+        await api.wired_type(n8n)
+        inspiration = await api.inspiration(project_type_code="short_drama")
+        [first] = await db.runs(inspiration["id"])
+        ok_data(await api.callback(inspiration["id"], success(first["execution_id"])))
+        url = f"/api/inspirations/{inspiration['id']}"
+        assert ok_data(await client.put(url, json={"status": "rejected"}))["status"] == "rejected"
+        assert [e["payload"]["id"] for e in await outbox("ideation.inspiration.rejected.v1")] == [inspiration["id"]]
+        assert ok_data(await client.put(url, json={"status": "generating"}))["status"] == "generating"
+        assert [run["target_type"] for run in await db.runs(inspiration["id"])] == ["inspiration", "inspiration"]
+
     async def test_transform_that_cannot_start_fails_the_inspiration_visibly_and_can_be_approved_again(
         self, api, client, n8n, dispatcher, db
     ):

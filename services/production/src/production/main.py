@@ -40,6 +40,7 @@ def create_app(settings: ProductionSettings | None = None) -> FastAPI:
         worker_routes=WORKER_ROUTES,
         on_startup=on_startup,
         on_shutdown=on_shutdown,
+        read_model_waits=True,  # project types and workflows come from ideation's events
     )
     app.state.credentials_cipher = CredentialsCipher(settings.credentials_keys)
     return app

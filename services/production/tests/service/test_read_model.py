@@ -168,3 +168,30 @@ class TestThroughTheBroker:
             context.stop.set()
             await context.broker.stop()
             await context.sessionmaker.kw["bind"].dispose()
+
+
+class TestReadYourWrites:
+    """A type ideation has just created may not have reached production yet: the request waits for its event."""
+
+    async def test_project_of_a_type_arriving_during_the_request_is_created(self, suite_service, settings, read_model):
+        import asyncio
+
+        from common.read_model_wait import SESSION_INFO_KEY
+        from suite_testing import running_app
+
+        app = suite_service.app(settings)
+        async with running_app(app) as client:
+            waiter = app.state.sessionmaker.kw["info"][SESSION_INFO_KEY]
+            body = {"name": "p", "project_type_code": "late"}
+            request = asyncio.create_task(client.post("/api/projects", json=body))
+            assert await poll(lambda: waiter.waiting("project_types", "late"))  # the request waits for the type
+            await read_model.project_type("late")
+            response = await request
+            assert response.status_code == 200, response.text
+            assert response.json()["data"]["project_type_code"] == "late"
+
+    async def test_a_type_that_never_arrives_is_422_saying_it_waited(self, client):
+        body = assert_envelope_error(
+            await client.post("/api/projects", json={"name": "p", "project_type_code": "never"}), 422
+        )
+        assert "Unknown project type 'never': not known to production yet after waiting 2 s" in body["msg"]

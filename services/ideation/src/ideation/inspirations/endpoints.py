@@ -47,8 +47,10 @@ async def get_inspiration(inspiration_id: str, session: SessionDep) -> dict[str,
 
 
 @router.put("/{inspiration_id}", response_model=Envelope[Inspiration], summary="Update an inspiration")
-async def update_inspiration(inspiration_id: str, body: InspirationUpdate, session: SessionDep) -> dict[str, Any]:
-    return ok(inspiration_view(await inspiration_service.update(session, inspiration_id, body)))
+async def update_inspiration(
+    inspiration_id: str, body: InspirationUpdate, session: SessionDep, runs: WorkflowRunsDep
+) -> dict[str, Any]:
+    return ok(inspiration_view(await inspiration_service.update(session, inspiration_id, body, runs=runs)))
 
 
 @router.delete("/{inspiration_id}", response_model=Envelope[dict[str, str]], summary="Delete an inspiration (soft)")

@@ -28,8 +28,9 @@ class InspirationUpdate(BaseModel):
     parameters: dict[str, Any] | None = None
     status: InspirationStatus | None = Field(
         default=None,
-        description="Only `pending` or `failed` here (where the status machine allows it); "
-        "approve, reject and regenerate have their own endpoints",
+        description="Follows the status machine with the effects of the action endpoints: `approved` as approve "
+        "(starts the transform workflow), `rejected` as reject, `generating` as regenerate; or `pending`/`failed` "
+        "where the machine allows; a transition it does not allow is 400",
     )
     score: float | None = None
     score_details: dict[str, Any] | None = None

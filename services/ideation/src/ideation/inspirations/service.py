@@ -27,7 +27,6 @@ from ideation.inspirations.states import (
     GENERATING,
     PENDING,
     REJECTED,
-    check_settable_by_update,
     check_transition,
 )
 from ideation.inspirations.views import inspiration_view
@@ -85,13 +84,18 @@ class InspirationService:
             raise NotFound.of("Inspiration", inspiration_id)
         return inspiration
 
-    async def update(self, session: AsyncSession, inspiration_id: str, data: InspirationUpdate) -> Inspiration:
+    async def update(
+        self, session: AsyncSession, inspiration_id: str, data: InspirationUpdate, *, runs: WorkflowRuns
+    ) -> Inspiration:
+        """A partial update; a ``status`` follows the state machine with the effects of its action endpoint
+        (approved as approve, rejected as reject, generating as regenerate), after the other fields are applied."""
         inspiration = await self.get(session, inspiration_id, for_update=True)
         changes = data.model_dump(exclude_unset=True)
         status = changes.pop("status", None)
-        if status is not None and status != inspiration.status:
-            check_settable_by_update(inspiration_id, inspiration.status, status)
-            inspiration.status = status
+        if status == inspiration.status:
+            status = None  # asking for the current status changes nothing
+        if status is not None:
+            check_transition(inspiration.status, status)
         if changes.get("title", "") is None:
             del changes["title"]  # a required column keeps its value when a client sends null
         if "project_type_code" in changes or "parameters" in changes:
@@ -107,6 +111,15 @@ class InspirationService:
         for field, value in changes.items():
             setattr(inspiration, field, value)
         await session.flush()
+        if status == APPROVED:
+            await self._approve(session, inspiration, runs=runs)
+        elif status == REJECTED:
+            await self._reject(session, inspiration)
+        elif status == GENERATING:
+            await self._regenerate(session, inspiration, None, runs=runs)
+        elif status is not None:
+            inspiration.status = status
+            await session.flush()
         return inspiration
 
     async def delete(self, session: AsyncSession, inspiration_id: str, *, runs: WorkflowRuns) -> None:
@@ -130,6 +143,10 @@ class InspirationService:
                 inspiration.review_notes = data.review_notes
             if data.score is not None:
                 inspiration.score = data.score
+        return await self._approve(session, inspiration, runs=runs)
+
+    async def _approve(self, session: AsyncSession, inspiration: Inspiration, *, runs: WorkflowRuns) -> Inspiration:
+        """``inspiration`` locked and checked by the caller: approved, its transform workflow started (if any)."""
         inspiration.status = APPROVED
         await session.flush()
 
@@ -166,6 +183,9 @@ class InspirationService:
         check_transition(inspiration.status, REJECTED)
         if data is not None and data.review_notes is not None:
             inspiration.review_notes = data.review_notes
+        return await self._reject(session, inspiration)
+
+    async def _reject(self, session: AsyncSession, inspiration: Inspiration) -> Inspiration:
         inspiration.status = REJECTED
         await session.flush()
         await outbox.add(session, INSPIRATION_REJECTED, inspiration_view(inspiration))
@@ -176,6 +196,20 @@ class InspirationService:
     ) -> tuple[Inspiration, WorkflowRunMixin]:
         inspiration = await self.get(session, inspiration_id, for_update=True)
         check_transition(inspiration.status, GENERATING)
+        overrides = data.parameter_overrides if data is not None else None
+        run = await self._regenerate(session, inspiration, overrides, runs=runs)
+        return inspiration, run
+
+    async def _regenerate(
+        self,
+        session: AsyncSession,
+        inspiration: Inspiration,
+        overrides: dict[str, Any] | None,
+        *,
+        runs: WorkflowRuns,
+    ) -> WorkflowRunMixin:
+        """``inspiration`` locked and checked by the caller: its inspiration workflow started again."""
+        inspiration_id = inspiration.id
         code = inspiration.project_type_code
         if code is None:
             raise BadRequest(
@@ -187,7 +221,6 @@ class InspirationService:
             raise BadRequest(
                 f"Project type {code} has no active inspiration workflow with a webhook URL; cannot regenerate"
             )
-        overrides = data.parameter_overrides if data is not None else None
         inspiration.parameters = project_type_service.resolve_parameters(
             project_type, {**inspiration.parameters, **(overrides or {})}
         )
@@ -195,8 +228,7 @@ class InspirationService:
             inspiration.review_notes = None  # it held the failure reason of the previous run
         inspiration.status = GENERATING
         await session.flush()
-        run = await self._start_inspiration_run(session, inspiration, project_type, workflow, runs=runs)
-        return inspiration, run
+        return await self._start_inspiration_run(session, inspiration, project_type, workflow, runs=runs)
 
     async def trigger_failed(self, session: AsyncSession, run: WorkflowRunMixin, *, runs: WorkflowRuns) -> None:
         """The dispatcher's ``on_failed`` hook: n8n could not be reached after every attempt, or no callback came

@@ -4,6 +4,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import UnprocessableEntity
 from common.read_model import SourceEvent, upsert_if_newer
+from common.read_model_wait import Lookup, lookup_or_wait
 from production.models import ProjectType
 from production.project_types.repository import ProjectTypeRepository
 
@@ -54,12 +55,21 @@ class ProjectTypeService:
     async def get(self, session: AsyncSession, code: str) -> ProjectType | None:
         return await ProjectTypeRepository.from_session(session).get_by_code(code)
 
+    async def get_or_wait(self, session: AsyncSession, code: str) -> Lookup[ProjectType]:
+        """The read-model row; when missing, waits (bounded) for ideation's event of a type just created."""
+        return await lookup_or_wait(session, ProjectType.__tablename__, code, lambda: self.get(session, code))
+
     async def get_usable(self, session: AsyncSession, code: str) -> ProjectType:
-        """The active, live type ``code``; 422 otherwise."""
-        project_type = await self.get(session, code)
+        """The active, live type ``code`` (waiting for it briefly if production has not heard of it yet); 422
+        otherwise."""
+        found = await self.get_or_wait(session, code)
+        project_type = found.value
         if project_type is None or project_type.deleted_at is not None:
+            waited = (
+                f": not known to production yet after waiting {found.bound_seconds:g} s" if found.waited_seconds else ""
+            )
             raise UnprocessableEntity(
-                f"Unknown project type '{code}': project_type_code must name an active project type",
+                f"Unknown project type '{code}'{waited}; project_type_code must name an active project type",
                 data=[{"field": "project_type_code", "msg": f"project type '{code}' does not exist"}],
             )
         if not project_type.is_active:

@@ -180,13 +180,13 @@ class ProjectService:
         """Record a run of the type's execution workflow; the worker's N8nDispatcher sends it after commit."""
         project = await self.lock(session, project_id)
         code = project.project_type_code
-        project_type = await project_type_service.get(session, code)
+        project_type = (await project_type_service.get_or_wait(session, code)).value
         if project_type is None or not project_type.is_usable:
             raise BadRequest(f"Project type '{code}' is not active; its execution workflow cannot be started")
         workflow_id = project_type.execution_workflow_id
         if not workflow_id:
             raise BadRequest(f"Project type '{code}' has no execution workflow")
-        workflow = await workflow_service.get(session, workflow_id)
+        workflow = (await workflow_service.get_or_wait(session, workflow_id)).value
         if workflow is None or not workflow.is_usable:
             raise BadRequest(f"Execution workflow {workflow_id} of project type '{code}' is unknown or inactive")
         if not workflow.n8n_webhook_url:

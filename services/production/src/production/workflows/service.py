@@ -3,6 +3,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.read_model import SourceEvent, upsert_if_newer
+from common.read_model_wait import Lookup, lookup_or_wait
 from production.models import Workflow
 from production.workflows.repository import WorkflowRepository
 
@@ -28,6 +29,12 @@ class WorkflowService:
 
     async def get(self, session: AsyncSession, workflow_id: str) -> Workflow | None:
         return await WorkflowRepository.from_session(session).get_by_id(workflow_id)
+
+    async def get_or_wait(self, session: AsyncSession, workflow_id: str) -> Lookup[Workflow]:
+        """The read-model row; when missing, waits (bounded) for ideation's event of a workflow just registered."""
+        return await lookup_or_wait(
+            session, Workflow.__tablename__, workflow_id, lambda: self.get(session, workflow_id)
+        )
 
 
 workflow_service = WorkflowService()
