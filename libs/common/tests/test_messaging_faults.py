@@ -394,3 +394,24 @@ class TestOutboundRequestForgery:
             assert "Workflow was started" not in (run.error or "")
         finally:
             await n8n.close()
+
+
+class TestCommands:
+    async def test_a_command_reaches_its_task_queue_with_priority_and_leaves_no_secret_behind(self, database_url):
+        context = make_worker(database_url)
+        task_type = f"CHAOS_{uuid.uuid4().hex[:6].upper()}"
+        payload = {"task_id": "t1", "platform_account": {"credentials": {"password": "hunter2"}}}
+        async with running(context):
+            async with context.sessionmaker() as session, session.begin():
+                message_id = await OUTBOX.add_command(session, task_type, payload, priority=7)
+            assert await testing.poll(lambda: _published(context, message_id), timeout=20)
+        connection = await aio_pika.connect(testing.AMQP_URL)
+        try:
+            channel = await connection.channel()
+            queue = await channel.get_queue(context.topology.task_queue(task_type).name)
+            [message] = await drain(queue, 1)
+        finally:
+            await connection.close()
+        assert json.loads(message.body) == payload and message.priority == 7 and message.message_id == message_id
+        row = await outbox_row(context.sessionmaker, message_id)
+        assert "hunter2" not in json.dumps(row.body)

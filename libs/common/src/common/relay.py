@@ -35,6 +35,7 @@ from common.pgnotify import run_on_notify
 logger = logging.getLogger(__name__)
 
 PUBLISH_TIMEOUT_SECONDS = 10.0
+REDACTED_COMMAND = {"redacted": "published; the body left with the message"}
 LEADER_LOCK = "outbox relay"
 
 
@@ -82,6 +83,7 @@ class OutboxRelay:
         """
         table = self.model.__table__
         published: list[str] = []
+        published_commands: list[str] = []
         set_aside: list[tuple[str, str]] = []
         failure: tuple[str, str] | None = None
         async with self.sessionmaker() as session, session.begin():
@@ -114,8 +116,16 @@ class OutboxRelay:
                     logger.warning("outbox publish of %s failed: %s", row.id, reason)
                     break
                 published.append(row.id)
+                if row.exchange == TASKS:
+                    published_commands.append(row.id)
             if published:
                 await session.execute(update(table).where(table.c.id.in_(published)).values(published_at=utcnow()))
+            if published_commands:
+                # A command may carry secrets for its worker (platform credentials): once the broker holds it, the
+                # outbox keeps only that it was sent.
+                await session.execute(
+                    update(table).where(table.c.id.in_(published_commands)).values(body=REDACTED_COMMAND)
+                )
             for row_id, reason in set_aside:
                 await session.execute(
                     update(table)
