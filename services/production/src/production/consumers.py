@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.consumers import EventConsumers
-from production.events import INSPIRATION_APPROVED, PROJECT_TYPE_EVENTS, WORKFLOW_EVENTS
+from production.events import ASSET_REGISTERED, INSPIRATION_APPROVED, PROJECT_TYPE_EVENTS, WORKFLOW_EVENTS
 from production.project_types.service import project_type_service
+from production.projects.service import project_service
 from production.webhooks.transform_runs import record_approval
 from production.workflows.service import workflow_service
 
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 PROJECT_TYPES_QUEUE = "production.project_types"
 WORKFLOWS_QUEUE = "production.workflows"
 TRANSFORM_RUNS_QUEUE = "production.transform_runs"
+OUTPUT_ASSETS_QUEUE = "production.output_assets"
 
 
 async def apply_project_type_event(session: AsyncSession, event: dict[str, Any]) -> None:
@@ -39,7 +41,16 @@ async def apply_inspiration_approved(session: AsyncSession, event: dict[str, Any
     await record_approval(session, event)
 
 
+async def apply_asset_registered(session: AsyncSession, event: dict[str, Any]) -> None:
+    """Catalog registered a project's final output as an asset: it becomes the project's ``output_asset_id``
+    (registrations for videos name no project and are not ours)."""
+    payload = event.get("payload") or {}
+    if payload.get("project_id") and payload.get("asset_id"):
+        await project_service.set_output_asset(session, str(payload["project_id"]), str(payload["asset_id"]))
+
+
 def register(consumers: EventConsumers) -> None:
     consumers.on(PROJECT_TYPES_QUEUE, [PROJECT_TYPE_EVENTS])(apply_project_type_event)
     consumers.on(WORKFLOWS_QUEUE, [WORKFLOW_EVENTS])(apply_workflow_event)
     consumers.on(TRANSFORM_RUNS_QUEUE, [INSPIRATION_APPROVED])(apply_inspiration_approved)
+    consumers.on(OUTPUT_ASSETS_QUEUE, [ASSET_REGISTERED])(apply_asset_registered)

@@ -9,7 +9,8 @@ Published (payloads in docs/services/production.md):
   ``{inspiration_id, creation_execution_id, reason}``, so ideation fails the inspiration with the workflow's reason
 
 Consumed (``production.consumers``): ``ideation.project_type.{created,updated,deleted}.v1``,
-``ideation.workflow.{created,updated,deleted}.v1`` and ``ideation.inspiration.approved.v1`` (its transform run).
+``ideation.workflow.{created,updated,deleted}.v1``, ``ideation.inspiration.approved.v1`` (its transform run) and
+``catalog.asset.registered.v1`` (a completed project's final output became an asset: its ``output_asset_id``).
 """
 
 from common.outbox import Outbox
@@ -26,6 +27,7 @@ PROJECT_CREATION_FAILED = "production.project_creation.failed.v1"
 PROJECT_TYPE_EVENTS = "ideation.project_type.*.v1"
 WORKFLOW_EVENTS = "ideation.workflow.*.v1"
 INSPIRATION_APPROVED = "ideation.inspiration.approved.v1"
+ASSET_REGISTERED = "catalog.asset.registered.v1"
 
 outbox = Outbox(
     OutboxMessage,

@@ -1,3 +1,4 @@
+import hashlib
 from datetime import datetime
 from typing import Any, Literal
 
@@ -84,4 +85,34 @@ class VideoDownloaded(BaseModel):
                 "video_id": self.video_id,
                 "platform_video_id": self.platform_video_id,
             },
+        )
+
+
+class FinalOutput(BaseModel):
+    task_id: str = Field(min_length=1, max_length=100)
+    url: str = Field(min_length=1, max_length=2000)
+    type: str | None = Field(default=None, max_length=50)
+    title: str | None = Field(default=None, max_length=500)
+
+
+class ProjectCompleted(BaseModel):
+    """What catalog reads of ``production.project.completed.v1`` (its own copy: only these fields)."""
+
+    project_id: str = Field(min_length=1, max_length=100)
+    name: str | None = None
+    final_output: FinalOutput | None = None
+
+    def as_asset(self) -> AssetCreate | None:
+        """The project's final output as an asset. The file lives on the generation platform, so its identity until
+        someone fetches it is the SHA-256 of its URL (``url-`` prefixed, never equal to a content hash)."""
+        output = self.final_output
+        if output is None:
+            return None
+        return AssetCreate(
+            name=(output.title or self.name or self.project_id)[:500],
+            asset_type=output.type or "video",
+            storage_path=output.url,
+            file_hash="url-" + hashlib.sha256(output.url.encode()).hexdigest(),
+            source="production",
+            asset_metadata={"project_id": self.project_id, "task_id": output.task_id, "url": output.url},
         )

@@ -4,7 +4,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.assets.repository import AssetRepository
-from catalog.assets.schemas import AssetCreate, AssetUpdate, VideoDownloaded
+from catalog.assets.schemas import AssetCreate, AssetUpdate, ProjectCompleted, VideoDownloaded
 from catalog.assets.views import asset_deleted_payload, asset_registered_payload, asset_view
 from catalog.events import ASSET_CREATED, ASSET_DELETED, ASSET_REGISTERED, ASSET_UPDATED, outbox
 from catalog.models import Asset
@@ -34,6 +34,20 @@ class AssetService:
             session, ASSET_REGISTERED, asset_registered_payload(asset, video_id=download.video_id, created=created)
         )
         return asset, created
+
+    async def register_project_output(self, session: AsyncSession, completed: ProjectCompleted) -> Asset | None:
+        """A completed project's final output becomes an asset (or is the existing one for that output), and
+        ``catalog.asset.registered.v1`` tells production which asset is the project's output."""
+        data = completed.as_asset()
+        if data is None:
+            return None
+        asset, created = await self.create(session, data)
+        await outbox.add(
+            session,
+            ASSET_REGISTERED,
+            asset_registered_payload(asset, project_id=completed.project_id, created=created),
+        )
+        return asset
 
     async def get(self, session: AsyncSession, asset_id: str) -> Asset:
         asset = await AssetRepository.from_session(session).get(asset_id)

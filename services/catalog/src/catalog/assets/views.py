@@ -21,12 +21,16 @@ def asset_deleted_payload(asset: Asset) -> dict[str, Any]:
     return {"id": asset.id, "file_hash": asset.file_hash}
 
 
-def asset_registered_payload(asset: Asset, *, video_id: str, created: bool) -> dict[str, Any]:
-    """The payload of ``catalog.asset.registered.v1``: which asset now holds the file downloaded for which video."""
+def asset_registered_payload(
+    asset: Asset, *, created: bool, video_id: str | None = None, project_id: str | None = None
+) -> dict[str, Any]:
+    """The payload of ``catalog.asset.registered.v1``: which asset now holds the file downloaded for a video
+    (``video_id``) or a project's final output (``project_id``)."""
+    reference = {"video_id": video_id} if video_id else {"project_id": project_id}
     return {
         "asset_id": asset.id,
         "file_hash": asset.file_hash,
         "storage_path": asset.storage_path,
-        "video_id": video_id,
+        **reference,
         "created": created,
     }

@@ -225,6 +225,13 @@ class ProjectService:
         await self._set_status(session, project, FAILED, reason=f"Execution failed: {run.error}")
         await session.flush()
 
+    async def set_output_asset(self, session: AsyncSession, project_id: str, asset_id: str) -> None:
+        """The asset catalog registered for the project's final output; an output set by a client is kept."""
+        project = await ProjectRepository.from_session(session).get(project_id, for_update=True)
+        if project is not None and project.output_asset_id is None:
+            project.output_asset_id = asset_id
+            await session.flush()
+
     @staticmethod
     def _set_counters(project: Project, counts: Any) -> None:
         project.total_tasks = counts.total
@@ -237,7 +244,11 @@ class ProjectService:
         project.status = status
         project.failure_reason = reason if status == FAILED else None
         if status == COMPLETED:
-            await outbox.add(session, PROJECT_COMPLETED, _event_payload(project, previous_status=previous))
+            # The final output travels with the event, so catalog can register it as the project's output asset.
+            final_output = await TaskRepository.from_session(session).final_output(project.id)
+            await outbox.add(
+                session, PROJECT_COMPLETED, _event_payload(project, previous_status=previous, final_output=final_output)
+            )
         elif status == FAILED:
             await outbox.add(session, PROJECT_FAILED, _event_payload(project, previous_status=previous, reason=reason))
 

@@ -171,6 +171,31 @@ class TaskRepository(Repository[Task]):
         )
         return (await self.session.scalars(statement)).all()
 
+    async def final_output(self, project_id: str) -> dict[str, Any] | None:
+        """The first media item of the project's last completed task that no other task depends on (its final
+        output): ``{task_id, url, type?, title?}``, or None when the outputs name no media."""
+        dependent = aliased(Task)
+        statement = (
+            self.select_live()
+            .where(
+                Task.project_id == project_id,
+                Task.status == COMPLETED,
+                ~exists().where(
+                    dependent.project_id == project_id,
+                    dependent.deleted_at.is_(None),
+                    Task.id == any_(dependent.dependencies),
+                ),
+            )
+            .order_by(Task.completed_at.desc(), Task.id.desc())
+            .limit(20)
+        )
+        for task in await self.all(statement):
+            items = (task.task_output or {}).get("item")
+            for item in items if isinstance(items, list) else []:
+                if isinstance(item, dict) and isinstance(item.get("url"), str) and item["url"]:
+                    return {"task_id": task.id, **{k: item[k] for k in ("url", "type", "title") if item.get(k)}}
+        return None
+
     async def counts(self, project_id: str) -> TaskCounts:
         live = and_(Task.project_id == project_id, Task.deleted_at.is_(None))
         row = (
