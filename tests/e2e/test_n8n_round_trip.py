@@ -137,3 +137,59 @@ def test_approved_idea_becomes_a_project_and_runs_its_execution_workflow(
         "the execution workflow's callback",
     )
     assert running["used_execution_workflow_id"] == project_type["execution_workflow_id"]
+
+
+def test_journey_from_an_idea_to_a_finished_video_registered_in_the_catalog(
+    api: httpx.Client, project_type: dict[str, Any]
+):
+    """The whole studio as a user sees it, through the gateway only: an idea drafted by n8n, approved, turned into a
+    project with its task DAG by the transform workflow, executed by the reference Dreamina workers on a platform
+    account, the project completed, and its final video registered as a catalog asset (output_asset_id)."""
+    account = data(
+        api.post(
+            "/api/platform-accounts",
+            json={"platform": "dreamina", "name": "journey", "credentials": {"token": "t"}, "daily_limit": 10},
+        )
+    )
+    try:
+        created = data(
+            api.post("/api/inspirations", json={"title": "Paper boats", "project_type_code": project_type["code"]})
+        )
+        drafted = wait_for(
+            lambda: data(api.get(f"/api/inspirations/{created['id']}")),
+            lambda inspiration: inspiration["status"] == "pending",
+            "the drafted inspiration",
+        )
+        assert drafted["title"].startswith("Draft:") and drafted["score"] is not None
+        data(api.post(f"/api/inspirations/{created['id']}/approve", json={"review_notes": "go"}))
+
+        def project_of_inspiration() -> dict[str, Any] | None:
+            projects = data(api.get("/api/projects", params={"inspiration_id": created["id"]}))
+            return projects[0] if projects else None
+
+        project = wait_for(
+            project_of_inspiration, lambda p: p is not None, "the project created by the transform workflow"
+        )
+        assert project["total_tasks"] == 2
+        image_id, video_id = (task["id"] for task in project["tasks"])
+
+        # The workers take the image first (the video waits for it), each on the account, then report completion.
+        image = wait_for(lambda: data(api.get(f"/api/tasks/{image_id}")), lambda t: t["status"] == "completed", "image")
+        assert image["platform_account_id"] == account["id"] and image["task_output"]["item"]
+        video = wait_for(lambda: data(api.get(f"/api/tasks/{video_id}")), lambda t: t["status"] == "completed", "video")
+        assert video["task_output"]["item"][0]["type"] == "video"
+
+        finished = wait_for(
+            lambda: data(api.get(f"/api/projects/{project['id']}")),
+            lambda p: p["status"] == "completed" and p["output_asset_id"],
+            "the completed project with its output asset",
+        )
+        assert finished["completed_tasks"] == 2 and finished["failed_tasks"] == 0
+        asset = data(api.get(f"/api/assets/{finished['output_asset_id']}"))
+        assert asset["storage_path"] == video["task_output"]["item"][0]["url"]
+        assert asset["asset_metadata"]["project_id"] == project["id"]
+        used = data(api.get(f"/api/platform-accounts/{account['id']}"))
+        assert used["used_today"] == 2  # one unit of quota per dispatched task
+    finally:
+        # The session suite's other tests expect Dreamina tasks without an account to wait.
+        api.delete(f"/api/platform-accounts/{account['id']}")
