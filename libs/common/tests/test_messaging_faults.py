@@ -8,6 +8,7 @@ from datetime import timedelta
 from urllib.parse import urlparse
 
 import aio_pika
+import asyncpg
 import httpx
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -415,3 +416,38 @@ class TestCommands:
         assert json.loads(message.body) == payload and message.priority == 7 and message.message_id == message_id
         row = await outbox_row(context.sessionmaker, message_id)
         assert "hunter2" not in json.dumps(row.body)
+
+
+class TestTerminatedBackends:
+    async def test_the_pool_recovers_after_its_backends_are_terminated(self, database_url):
+        engine = create_engine(database_url, pool_size=3)
+        database = database_url.rsplit("/", 1)[1]
+        try:
+            async with asyncio.TaskGroup() as group:  # fill the pool with three live connections
+                for _ in range(3):
+                    group.create_task(_select_one(engine, hold=0.2))
+            admin = await asyncpg.connect(testing.ADMIN_DATABASE_URL)
+            try:
+                await admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = $1 AND pid <> pg_backend_pid()",
+                    database,
+                )
+            finally:
+                await admin.close()
+            try:
+                await _select_one(engine)  # the first use of a dead connection fails, transient
+            except Exception as exc:
+                assert is_transient(exc), repr(exc)
+            # Then the pool serves fresh connections: three in a row succeed (before the fix all three failed).
+            for _ in range(3):
+                assert await _select_one(engine) == 1
+        finally:
+            await engine.dispose()
+
+
+async def _select_one(engine, hold: float = 0.0) -> int:
+    async with engine.connect() as connection:
+        value = (await connection.exec_driver_sql("SELECT 1")).scalar_one()
+        await asyncio.sleep(hold)
+        return value

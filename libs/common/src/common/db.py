@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, String, func
+from sqlalchemy import DateTime, MetaData, String, event, func
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Mapped, mapped_column
@@ -49,11 +50,30 @@ class SoftDeleteMixin:
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    # No pre-ping: it costs a round trip per checkout; a dead connection fails one request and is discarded.
+    # No pre-ping: it costs a round trip per checkout. Instead a connection that turns out dead fails one request and,
+    # marked a disconnect below, SQLAlchemy discards it and every other pooled connection of that moment.
     # hide_parameters: a logged database error shows the statement, never the values (credentials, personal data).
-    return create_async_engine(
+    engine = create_async_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, hide_parameters=True
     )
+    event.listen(engine.sync_engine, "handle_error", _mark_disconnects)
+    return engine
+
+
+def _mark_disconnects(context: ExceptionContext) -> None:
+    """asyncpg's "terminating connection due to administrator command" (57P01, a restart or pg_terminate_backend)
+    and other lost-connection errors are not all recognised as disconnects by the dialect; unrecognised, the dead
+    connections would go back to the pool and fail every later request until recycled."""
+    if not context.is_disconnect and is_disconnect(context.original_exception):
+        context.is_disconnect = True
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """The connection itself is gone (as opposed to the database being busy or the statement wrong)."""
+    code = sqlstate_of(exc)
+    if code is not None:
+        return code.startswith("08") or code in ("57P01", "57P02", "57P03")
+    return isinstance(exc, (OSError, ConnectionError)) or "connection is closed" in str(exc)
 
 
 def create_sessionmaker(engine: AsyncEngine, *, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:
