@@ -47,7 +47,10 @@ def _drop_databases(names: list[str]) -> None:
 @pytest.fixture(scope="session")
 def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     names = {service: f"test_{service}_{testing.RUN_ID}_e2e" for service in SERVICES}
-    env = small_pools(testing.suite_env())
+    # Short recovery windows, so the fault tests see a lost claim or a lost message recovered within their wait.
+    env = small_pools(
+        testing.suite_env(PRODUCTION_VISIBILITY_TIMEOUT_SECONDS="15", PRODUCTION_QUEUED_RESEND_SECONDS="20")
+    )
     for service, name in names.items():
         env[f"{service.upper()}_DATABASE_URL"] = testing.database_url_for(name)
     ports = {name: free_port() for name in ("gateway", *SERVICES)}

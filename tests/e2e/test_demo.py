@@ -11,7 +11,10 @@ N8N_NOWHERE = "http://127.0.0.1:9"  # the triggers fail visibly; the demo's data
 def test_demo_creates_its_data_once(suite: Suite, capsys: pytest.CaptureFixture[str]):
     assert demo.run(suite.url, N8N_NOWHERE) == 0
     first = capsys.readouterr().out
-    assert first.count("created  workflow") == 3 and "created  project type 'demo_short'" in first
+    # Workflows of the same names may already be registered by another test of the session (run_n8n
+    # --register-suite): reused then, never created twice.
+    assert first.count("created  workflow") + first.count("exists   workflow") == 3
+    assert "created  project type 'demo_short'" in first
     assert "created  inspiration" in first and f"{suite.url}/docs" in first and "curl -N" in first
 
     assert demo.run(suite.url, N8N_NOWHERE) == 0

@@ -9,16 +9,25 @@ import aio_pika
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from common.db import is_disconnect
+
 PROBE_TIMEOUT_SECONDS = 2.0
 
 
 async def probe_database(engine: AsyncEngine) -> dict[str, Any]:
-    try:
-        async with asyncio.timeout(PROBE_TIMEOUT_SECONDS), engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-        return {"status": "ok"}
-    except Exception as exc:
-        return {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    """``ok`` when a pooled or new connection answers. A pooled connection found dead (the database restarted, or
+    its backend was terminated) is discarded with the rest of the pool and the probe tries once more, so the answer
+    is about the database now, not about a connection of the past."""
+    for attempt in (1, 2):
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT_SECONDS), engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return {"status": "ok"}
+        except Exception as exc:
+            if attempt == 1 and is_disconnect(exc):
+                continue
+            return {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return {"status": "down"}
 
 
 OUTBOX_STATE = text(

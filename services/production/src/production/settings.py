@@ -25,6 +25,9 @@ class ProductionSettings(N8nSettings, ServiceSettings):
     task_platforms: str = "DREAMINA_=dreamina"
     # A processing task whose worker sent no heartbeat for this long goes back to pending (or fails).
     visibility_timeout_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    # A queued task no worker claimed for this long is sent again (its message may have been lost with a deleted
+    # queue or a broker failure); a duplicate message is harmless, the claim is conditional.
+    queued_resend_seconds: float = Field(default=600.0, gt=0, le=86_400)
     # How often the production worker re-tries held tasks and expires silent claims.
     dispatch_sweep_seconds: float = Field(default=5.0, gt=0, le=3_600)
     # Re-dispatches after lost heartbeats before a task fails (a task may override it on create).

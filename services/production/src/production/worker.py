@@ -48,6 +48,7 @@ async def on_started(context: WorkerContext) -> None:
         context.stop,
         interval=settings.dispatch_sweep_seconds,
         visibility_timeout=settings.visibility_timeout_seconds,
+        queued_resend=settings.queued_resend_seconds,
     )
     context.background.append(asyncio.create_task(sweep, name="dispatch-sweep"))
 

@@ -280,3 +280,26 @@ class TestCallback:
     ])  # fmt: skip
     async def test_unknown_report_types_and_empty_reports_are_422(self, client, body):
         assert_envelope_error(await client.post("/api/tasks/callback", json=body, headers=WORKER_HEADERS), 422)
+
+
+class TestUnclaimedResend:
+    async def test_a_queued_task_nobody_claims_is_sent_again_and_only_one_claim_wins(
+        self, client, project, sessionmaker, database_url
+    ):
+        task = await create_task(client, project["id"], task_type="ECHO")
+        assert (await get_task(client, task["id"]))["status"] == "queued"
+        # Not yet stale: nothing is re-sent.
+        assert (await sweep_once(sessionmaker, visibility_timeout=60, queued_resend=600)).resent == 0
+        connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:  # as if its message had gone with a deleted queue ten minutes ago
+            await connection.execute(
+                "UPDATE tasks SET queued_at = now() - interval '11 minutes' WHERE id = $1", task["id"]
+            )
+        finally:
+            await connection.close()
+        assert (await sweep_once(sessionmaker, visibility_timeout=60, queued_resend=600)).resent == 1
+        sent = [c for c in await commands(database_url) if c["body"]["task_id"] == task["id"]]
+        assert len(sent) == 2 and sent[0]["body"]["job_id"] != sent[1]["body"]["job_id"]
+        assert (await get_task(client, task["id"]))["status"] == "queued"
+        ok_data(await claim(client, task["id"], "w1"))  # whichever message arrives first wins the claim
+        assert_envelope_error(await claim(client, task["id"], "w2"), 409)

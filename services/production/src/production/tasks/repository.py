@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 from common.repository import Repository
 from production.models import Task
 from production.projects.states import TaskCounts
-from production.tasks.states import COMPLETED, FAILED, PENDING, PROCESSING, WAITING
+from production.tasks.states import COMPLETED, FAILED, PENDING, PROCESSING, QUEUED, WAITING
 
 
 class TaskRepository(Repository[Task]):
@@ -110,6 +110,16 @@ class TaskRepository(Repository[Task]):
             select(Task.id)
             .where(Task.status == PROCESSING, Task.deleted_at.is_(None), last < cutoff)
             .order_by(last)
+            .limit(limit)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def unclaimed_ids(self, cutoff: datetime, *, limit: int) -> list[str]:
+        """Queued tasks sent before ``cutoff`` that no worker has claimed since."""
+        statement = (
+            select(Task.id)
+            .where(Task.status == QUEUED, Task.deleted_at.is_(None), Task.queued_at < cutoff)
+            .order_by(Task.queued_at)
             .limit(limit)
         )
         return list(await self.session.scalars(statement))

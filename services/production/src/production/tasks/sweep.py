@@ -2,7 +2,9 @@
 
 - a ``processing`` task whose worker sent no heartbeat for ``PRODUCTION_VISIBILITY_TIMEOUT_SECONDS`` goes back to
   ``pending`` and is re-dispatched (``retry_count`` + 1), or fails once ``max_retries`` is used up;
-- a ``pending`` task held back (``dispatch_note``: no quota left) is dispatched again once quota frees.
+- a ``pending`` task held back (``dispatch_note``: no quota left) is dispatched again once quota frees;
+- a ``queued`` task no worker claimed for ``PRODUCTION_QUEUED_RESEND_SECONDS`` is sent again (its message may have
+  gone with a deleted queue or a broker failure; a second message is harmless, the claim is conditional).
 
 Each task is handled in its own transaction (project lock first, like every report), so several production
 workers may sweep at once.
@@ -32,15 +34,27 @@ BATCH = 100
 class SweepResult:
     expired: int = 0
     dispatched: int = 0
+    resent: int = 0
 
 
-async def sweep_once(sessionmaker: async_sessionmaker[AsyncSession], *, visibility_timeout: float) -> SweepResult:
+async def sweep_once(
+    sessionmaker: async_sessionmaker[AsyncSession], *, visibility_timeout: float, queued_resend: float = 600.0
+) -> SweepResult:
     result = SweepResult()
     async with sessionmaker() as session:
-        silent = await TaskRepository.from_session(session).silent_ids(
-            utcnow() - timedelta(seconds=visibility_timeout), limit=BATCH
-        )
-        held = await TaskRepository.from_session(session).held_ids(limit=BATCH)
+        repository = TaskRepository.from_session(session)
+        silent = await repository.silent_ids(utcnow() - timedelta(seconds=visibility_timeout), limit=BATCH)
+        held = await repository.held_ids(limit=BATCH)
+        unclaimed = await repository.unclaimed_ids(utcnow() - timedelta(seconds=queued_resend), limit=BATCH)
+    for task_id in unclaimed:
+        try:
+            async with sessionmaker() as session, session.begin():
+                await task_service.enqueue(session, task_id, visibility_timeout=visibility_timeout)
+        except AppError as exc:  # claimed or cancelled meanwhile
+            logger.info("re-sending unclaimed task %s skipped: %s", task_id, exc.message)
+            continue
+        result.resent += 1
+        logger.warning("task %s: queued and unclaimed for %.0fs, sent again", task_id, queued_resend)
     for task_id in silent:
         try:
             async with sessionmaker() as session, session.begin():
@@ -69,10 +83,11 @@ async def run_sweep(
     *,
     interval: float,
     visibility_timeout: float,
+    queued_resend: float = 600.0,
 ) -> None:
     while not stop.is_set():
         try:
-            await sweep_once(sessionmaker, visibility_timeout=visibility_timeout)
+            await sweep_once(sessionmaker, visibility_timeout=visibility_timeout, queued_resend=queued_resend)
         except Exception:  # database down: try again next round
             logger.exception("dispatch sweep failed")
         with contextlib.suppress(TimeoutError):
