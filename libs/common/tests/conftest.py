@@ -39,6 +39,15 @@ class Effect(Base):
     event_id: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
+class Reading(Base):
+    """Rows of several parents, for ``Repository.first_per``."""
+
+    __tablename__ = "readings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    parent_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    value: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
     async with testing.throwaway_database(f"test_common_{testing.RUN_ID}") as url:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Generic, Self, TypeVar
 
 from sqlalchemy import Select, func, select
@@ -63,3 +63,25 @@ class Repository(Generic[M]):
 
     async def all(self, statement: Select[tuple[M]]) -> Sequence[M]:
         return (await self.session.scalars(statement)).all()
+
+    async def first_per(
+        self, parent: Any, parent_ids: Iterable[Any], *, per_parent: int, order_by: Sequence[Any]
+    ) -> dict[Any, list[M]]:
+        """Each parent's first ``per_parent`` rows in ``order_by`` (``parent``: the model's column naming it), in
+        one query for a whole page of parents; every id asked for is a key, with an empty list when it has none."""
+        ids = list(set(parent_ids))
+        result: dict[Any, list[M]] = {parent_id: [] for parent_id in ids}
+        if not ids:
+            return result
+        key = getattr(self.model, self.key)
+        rank = func.row_number().over(partition_by=parent, order_by=order_by).label("rank")
+        ranked = select(key.label("ranked_key"), rank).where(parent.in_(ids)).subquery()
+        statement = (
+            select(self.model)
+            .join(ranked, ranked.c.ranked_key == key)
+            .where(ranked.c.rank <= per_parent)
+            .order_by(*order_by)
+        )
+        for row in await self.all(statement):
+            result[getattr(row, parent.key)].append(row)
+        return result

@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
-from common.envelope import PageParams, page_params
+from common.envelope import MAX_OFFSET, MAX_PAGE, MAX_PAGE_SIZE, PageParams, page_params
 from common.n8n import WorkflowRuns, runs_dependency
 from production.credentials import CredentialsCipher
 from production.models import WorkflowRun
@@ -20,6 +20,37 @@ def _cipher(request: Request) -> CredentialsCipher:
 CipherDep = Annotated[CredentialsCipher, Depends(_cipher)]
 WorkflowRunsDep = Annotated[WorkflowRuns, Depends(runs_dependency(WorkflowRun))]
 ListPage = Annotated[PageParams, Depends(page_params(100))]
+AccountPage = Annotated[PageParams, Depends(page_params(10))]  # GET /api/platform-accounts: size 10 by default
+
+
+class Window(PageParams):
+    """A page that may start at any row (``skip``), for ``Repository.paginate`` like any page."""
+
+    skip: int
+
+    @property
+    def offset(self) -> int:
+        return self.skip
+
+
+DEFAULT_TASK_LIMIT = 10
+
+
+def _task_window(
+    skip: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip (with limit)")] = 0,
+    limit: Annotated[int | None, Query(ge=1, le=MAX_PAGE_SIZE, description="Rows to return")] = None,
+    page: Annotated[int | None, Query(ge=1, le=MAX_PAGE, description="Page number, from 1 (with size)")] = None,
+    size: Annotated[int | None, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")] = None,
+) -> Window:
+    """``page``/``size`` when either is given, else ``skip``/``limit`` (GET /api/tasks takes both)."""
+    if page is not None or size is not None:
+        size = size or limit or DEFAULT_TASK_LIMIT
+        return Window(skip=((page or 1) - 1) * size, page=page or 1, size=size)
+    size = limit or DEFAULT_TASK_LIMIT
+    return Window(skip=skip, page=skip // size + 1, size=size)
+
+
+TaskWindow = Annotated[Window, Depends(_task_window)]
 
 
 def _settings(request: Request) -> ProductionSettings:

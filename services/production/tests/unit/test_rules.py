@@ -85,7 +85,7 @@ class TestTaskTransitions:
             task_states.check_transition("t", "waiting", "processing")
 
     def test_completed_is_terminal(self):
-        for new in task_states.TASK_STATUSES:
+        for new in task_states.TaskStatus:
             if new not in ("completed", "processing"):
                 with pytest.raises(BadRequest):
                     task_states.check_transition("t", "completed", new)

@@ -70,32 +70,12 @@ class AccountSnapshotRepository(Repository[AccountSnapshot]):
         self, account_ids: Iterable[str], *, per_account: int = SNAPSHOTS_IN_VIEW
     ) -> dict[str, list[AccountSnapshot]]:
         """Each account's newest ``per_account`` snapshots, newest first (one query for a whole page)."""
-        ids = list(set(account_ids))
-        result: dict[str, list[AccountSnapshot]] = {account_id: [] for account_id in ids}
-        if not ids:
-            return result
-        ranked = (
-            select(
-                AccountSnapshot.id,
-                func.row_number()
-                .over(
-                    partition_by=AccountSnapshot.target_account_id,
-                    order_by=(AccountSnapshot.collected_at.desc(), AccountSnapshot.id.desc()),
-                )
-                .label("rank"),
-            )
-            .where(AccountSnapshot.target_account_id.in_(ids))
-            .subquery()
+        return await self.first_per(
+            AccountSnapshot.target_account_id,
+            account_ids,
+            per_parent=per_account,
+            order_by=(AccountSnapshot.collected_at.desc(), AccountSnapshot.id.desc()),
         )
-        statement = (
-            select(AccountSnapshot)
-            .join(ranked, ranked.c.id == AccountSnapshot.id)
-            .where(ranked.c.rank <= per_account)
-            .order_by(AccountSnapshot.collected_at.desc(), AccountSnapshot.id.desc())
-        )
-        for snapshot in await self.all(statement):
-            result[snapshot.target_account_id].append(snapshot)
-        return result
 
     async def history(self, account_id: str, page: PageParams) -> Sequence[AccountSnapshot]:
         statement = (

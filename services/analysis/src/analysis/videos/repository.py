@@ -1,6 +1,6 @@
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from analysis.models import TargetVideo, VideoSnapshot
 from common.envelope import PageParams
@@ -40,32 +40,13 @@ class VideoSnapshotRepository(Repository[VideoSnapshot]):
     async def latest_for(
         self, video_ids: Iterable[str], *, per_video: int = SNAPSHOTS_IN_VIEW
     ) -> dict[str, list[VideoSnapshot]]:
-        ids = list(set(video_ids))
-        result: dict[str, list[VideoSnapshot]] = {video_id: [] for video_id in ids}
-        if not ids:
-            return result
-        ranked = (
-            select(
-                VideoSnapshot.id,
-                func.row_number()
-                .over(
-                    partition_by=VideoSnapshot.video_id,
-                    order_by=(VideoSnapshot.collected_at.desc(), VideoSnapshot.id.desc()),
-                )
-                .label("rank"),
-            )
-            .where(VideoSnapshot.video_id.in_(ids))
-            .subquery()
+        """Each video's newest ``per_video`` snapshots, newest first (one query for a whole page)."""
+        return await self.first_per(
+            VideoSnapshot.video_id,
+            video_ids,
+            per_parent=per_video,
+            order_by=(VideoSnapshot.collected_at.desc(), VideoSnapshot.id.desc()),
         )
-        statement = (
-            select(VideoSnapshot)
-            .join(ranked, ranked.c.id == VideoSnapshot.id)
-            .where(ranked.c.rank <= per_video)
-            .order_by(VideoSnapshot.collected_at.desc(), VideoSnapshot.id.desc())
-        )
-        for snapshot in await self.all(statement):
-            result[snapshot.video_id].append(snapshot)
-        return result
 
     async def history_page(self, video_id: str, page: PageParams) -> tuple[Sequence[VideoSnapshot], int]:
         statement = (

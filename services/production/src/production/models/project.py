@@ -6,14 +6,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import IdMixin, SoftDeleteMixin, TimestampMixin
 from production.models.base import Base
-
-PROJECT_STATUSES = ("pending", "processing", "completed", "failed")
+from production.projects.states import PENDING, check_constraint
 
 
 class Project(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     __tablename__ = "projects"
     __table_args__ = (
-        CheckConstraint(f"status IN {PROJECT_STATUSES}", name="status"),
+        CheckConstraint(check_constraint(), name="status"),
         Index("ix_projects_created", "created_at"),
         Index("ix_projects_inspiration_id", "inspiration_id"),
     )
@@ -21,7 +20,7 @@ class Project(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     name: Mapped[str] = mapped_column(String(500), nullable=False)
     project_type_code: Mapped[str] = mapped_column(String(100), nullable=False)
     initial_parameters: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, default=dict)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending")
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=PENDING.value)
     inspiration_id: Mapped[str | None] = mapped_column(String(64))
     score: Mapped[float | None] = mapped_column(Float)
     score_details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

@@ -20,14 +20,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import IdMixin, SoftDeleteMixin, TimestampMixin
 from production.models.base import Base
-
-TASK_STATUSES = ("waiting", "pending", "queued", "processing", "completed", "failed", "cancelled")
+from production.tasks.states import WAITING, check_constraint
 
 
 class Task(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     __tablename__ = "tasks"
     __table_args__ = (
-        CheckConstraint(f"status IN {TASK_STATUSES}", name="status"),
+        CheckConstraint(check_constraint(), name="status"),
         Index("ix_tasks_project_seq", "project_id", "seq"),
         Index("ix_tasks_type_seq", "task_type", "seq"),
         Index("ix_tasks_dependencies", "dependencies", postgresql_using="gin"),
@@ -41,7 +40,7 @@ class Task(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     seq: Mapped[int] = mapped_column(BigInteger, Identity(), nullable=False, unique=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False)
     task_type: Mapped[str] = mapped_column(String(100), nullable=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="waiting")
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=WAITING.value)
     dependencies: Mapped[list[str]] = mapped_column(ARRAY(String(36)), nullable=False, default=list)
     task_input: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, default=dict)
     task_output: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

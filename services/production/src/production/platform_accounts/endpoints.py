@@ -3,9 +3,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from common.db import SessionDep
-from common.envelope import Envelope, Page, PageParams, ok, page_params
+from common.envelope import Envelope, Page, ok
 from common.errors import Forbidden
-from production.deps import CallerDep, CipherDep
+from production.deps import AccountPage, CallerDep, CipherDep
 from production.platform_accounts.schemas import (
     AccountStatus,
     PlatformAccount,
@@ -27,8 +27,6 @@ def _not_a_worker(caller: CallerDep) -> None:
 
 router = APIRouter(prefix="/api/platform-accounts", tags=["Platform Accounts"], dependencies=[Depends(_not_a_worker)])
 
-ListPage = Annotated[PageParams, Depends(page_params(10))]
-
 
 @router.post("", response_model=Envelope[PlatformAccount], summary="Create a platform account")
 async def create_platform_account(
@@ -43,7 +41,7 @@ async def create_platform_account(
 async def list_platform_accounts(
     session: SessionDep,
     cipher: CipherDep,
-    page: ListPage,
+    page: AccountPage,
     platform: Annotated[str | None, Query()] = None,
     status: Annotated[AccountStatus | None, Query()] = None,
 ) -> dict[str, Any]:

@@ -1,11 +1,10 @@
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from production.projects.states import ProjectStatus
 from production.tasks.schemas import Task
-
-ProjectStatus = Literal["pending", "processing", "completed", "failed"]
 
 
 class ProjectCreate(BaseModel):

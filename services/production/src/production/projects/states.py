@@ -7,11 +7,24 @@ The status also follows the project's tasks (``derived_status``), which may skip
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from common.errors import BadRequest
 
-PENDING, PROCESSING, COMPLETED, FAILED = "pending", "processing", "completed", "failed"
-PROJECT_STATUSES = (PENDING, PROCESSING, COMPLETED, FAILED)
+
+class ProjectStatus(StrEnum):
+    """The one definition of the vocabulary: the model's column and check constraint, the schemas and the rules."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+PENDING = ProjectStatus.PENDING
+PROCESSING = ProjectStatus.PROCESSING
+COMPLETED = ProjectStatus.COMPLETED
+FAILED = ProjectStatus.FAILED
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     PENDING: frozenset({PROCESSING, FAILED}),
@@ -19,6 +32,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     COMPLETED: frozenset({PROCESSING}),
     FAILED: frozenset({PENDING, PROCESSING}),
 }
+
+
+def check_constraint() -> str:
+    """The column's CHECK constraint, from the vocabulary."""
+    return "status IN (" + ", ".join(f"'{status.value}'" for status in ProjectStatus) + ")"
 
 
 def check_transition(old: str, new: str) -> None:

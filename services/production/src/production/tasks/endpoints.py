@@ -1,14 +1,13 @@
 import contextlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import SessionDep
-from common.envelope import MAX_OFFSET, MAX_PAGE, MAX_PAGE_SIZE, Envelope, Page, ok
+from common.envelope import Envelope, Page, ok
 from common.errors import ServiceUnavailable
-from production.deps import CallerDep, CipherDep, QueuesDep, SettingsDep
+from production.deps import CallerDep, CipherDep, QueuesDep, SettingsDep, TaskWindow
 from production.tasks.callback import apply_callback
 from production.tasks.dispatch import queue_name
 from production.tasks.schemas import Task, TaskBatchCreate, TaskCreate, TaskStatusUpdate, WorkerCallbackRequest
@@ -17,30 +16,6 @@ from production.tasks.states import QUEUED
 from production.tasks.views import MASK, CredentialAccessDep, mask, task_views
 
 router = APIRouter(prefix="/api/tasks", tags=["Tasks"])
-
-DEFAULT_LIMIT = 10
-
-
-class Window(BaseModel):
-    offset: int
-    size: int
-
-    @property
-    def page(self) -> int:
-        return self.offset // self.size + 1
-
-
-def window(
-    skip: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip (with limit)")] = 0,
-    limit: Annotated[int | None, Query(ge=1, le=MAX_PAGE_SIZE, description="Rows to return")] = None,
-    page: Annotated[int | None, Query(ge=1, le=MAX_PAGE, description="Page number, from 1 (with size)")] = None,
-    size: Annotated[int | None, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")] = None,
-) -> Window:
-    """``page``/``size`` when either is given, else ``skip``/``limit``."""
-    if page is not None or size is not None:
-        size = size or limit or DEFAULT_LIMIT
-        return Window(offset=((page or 1) - 1) * size, size=size)
-    return Window(offset=skip, size=limit or DEFAULT_LIMIT)
 
 
 @router.get("/types", response_model=Envelope[list[str]], summary="List the task types the suite knows")
@@ -69,13 +44,11 @@ async def list_tasks(
     session: SessionDep,
     cipher: CipherDep,
     access: CredentialAccessDep,
-    paging: Annotated[Window, Depends(window)],
+    paging: TaskWindow,
     project_id: Annotated[str | None, Query()] = None,
     task_type: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
-    rows, total = await task_service.list(
-        session, offset=paging.offset, size=paging.size, project_id=project_id, task_type=task_type
-    )
+    rows, total = await task_service.list(session, paging, project_id=project_id, task_type=task_type)
     items = await task_views(session, rows, cipher=cipher, access=access)
     return ok(Page.of(items, total=total, page=paging.page, size=paging.size).model_dump())
 

@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import Select, and_, any_, case, exists, func, select, update
 from sqlalchemy.orm import aliased
 
+from common.envelope import PageParams
 from common.repository import Repository
 from production.models import Task
 from production.projects.states import TaskCounts
@@ -56,13 +57,10 @@ class TaskRepository(Repository[Task]):
             statement = statement.where(Task.task_type == task_type)
         return statement.order_by(Task.seq)
 
-    async def list_window(
-        self, *, offset: int, size: int, project_id: str | None, task_type: str | None
+    async def list_page(
+        self, page: PageParams, *, project_id: str | None, task_type: str | None
     ) -> tuple[Sequence[Task], int]:
-        statement = self.select_filtered(project_id=project_id, task_type=task_type)
-        total = await self.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-        rows = await self.all(statement.offset(offset).limit(size))
-        return rows, int(total or 0)
+        return await self.paginate(self.select_filtered(project_id=project_id, task_type=task_type), page)
 
     async def add_all(self, tasks: list[Task]) -> list[Task]:
         self.session.add_all(tasks)

@@ -3,9 +3,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StrictInt
 
-from production.tasks.states import MAX_TASK_DEPENDENCIES
+from production.tasks.states import MAX_TASK_DEPENDENCIES, TaskStatus
 
-TaskStatus = Literal["waiting", "pending", "queued", "processing", "completed", "failed", "cancelled"]
 Dependency = StrictInt | Annotated[str, Field(min_length=1, max_length=36)]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
+from common.envelope import PageParams
 from common.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 from common.ids import new_id
 from production.events import TASK_READY, TASK_STATUS_CHANGED, outbox
@@ -121,15 +122,12 @@ class TaskService:
     async def list(
         self,
         session: AsyncSession,
+        page: PageParams,
         *,
-        offset: int,
-        size: int,
         project_id: str | None = None,
         task_type: str | None = None,
     ) -> tuple[Sequence[Task], int]:
-        return await TaskRepository.from_session(session).list_window(
-            offset=offset, size=size, project_id=project_id, task_type=task_type
-        )
+        return await TaskRepository.from_session(session).list_page(page, project_id=project_id, task_type=task_type)
 
     async def get(self, session: AsyncSession, task_id: str) -> Task:
         task = await TaskRepository.from_session(session).get(task_id)

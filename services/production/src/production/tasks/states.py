@@ -16,18 +16,30 @@ listed is a 400.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from common.errors import BadRequest, Conflict
 
-WAITING, PENDING, QUEUED, PROCESSING, COMPLETED, FAILED, CANCELLED = (
-    "waiting",
-    "pending",
-    "queued",
-    "processing",
-    "completed",
-    "failed",
-    "cancelled",
-)
-TASK_STATUSES = (WAITING, PENDING, QUEUED, PROCESSING, COMPLETED, FAILED, CANCELLED)
+
+class TaskStatus(StrEnum):
+    """The one definition of the vocabulary: the model's column and check constraint, the schemas and the rules."""
+
+    WAITING = "waiting"
+    PENDING = "pending"
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+WAITING = TaskStatus.WAITING
+PENDING = TaskStatus.PENDING
+QUEUED = TaskStatus.QUEUED
+PROCESSING = TaskStatus.PROCESSING
+COMPLETED = TaskStatus.COMPLETED
+FAILED = TaskStatus.FAILED
+CANCELLED = TaskStatus.CANCELLED
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     WAITING: frozenset({FAILED, CANCELLED}),
@@ -52,9 +64,14 @@ MAX_PRIORITY = 10
 KNOWN_TASK_TYPES = ("DREAMINA_IMAGE_GENERATION", "DREAMINA_VIDEO_GENERATION", "DREAMINA_LIP_SYNC")
 
 
+def check_constraint() -> str:
+    """The column's CHECK constraint, from the vocabulary."""
+    return "status IN (" + ", ".join(f"'{status.value}'" for status in TaskStatus) + ")"
+
+
 def sources_of(target: str) -> tuple[str, ...]:
     """Every status from which ``target`` may be requested (the guard of the conditional UPDATE)."""
-    return tuple(status for status in TASK_STATUSES if target in TRANSITIONS[status])
+    return tuple(status for status in TaskStatus if target in TRANSITIONS[status])
 
 
 def check_transition(task_id: str, old: str, new: str) -> None:

@@ -4,9 +4,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from production.projects.schemas import ProjectStatus
-from production.tasks.schemas import Dependency, TaskStatus
-from production.tasks.states import MAX_TASK_DEPENDENCIES
+from production.projects.states import ProjectStatus
+from production.tasks.schemas import Dependency
+from production.tasks.states import MAX_TASK_DEPENDENCIES, TaskStatus
 
 SUCCESS, FAILED, RUNNING = "success", "failed", "running"
 _WORDS = {

@@ -20,6 +20,7 @@ from production.webhooks.schemas import (
     TaskUpdateWebhook,
 )
 from production.webhooks.transform_runs import check_accounts, check_transform_run
+from production.webhooks.views import creation_failed_payload, creation_result, execution_result, task_update_result
 
 
 def _reason(body: ProjectCreationWebhook | ProjectExecutionWebhook) -> str:
@@ -35,17 +36,9 @@ class WebhookService:
         (whose project-creation run it ends). Either way only for the transform run that inspiration started."""
         await check_transform_run(session, execution_id=body.executionId, inspiration_id=inspiration_id)
         if body.status == FAILED:
-            payload = {
-                "inspiration_id": inspiration_id,
-                "creation_execution_id": body.executionId,
-                "reason": _reason(body),
-            }
+            payload = creation_failed_payload(inspiration_id, body.executionId, _reason(body))
             await outbox.add(session, PROJECT_CREATION_FAILED, payload)
-            return {
-                "message": f"Project creation failed in n8n: {_reason(body)}; nothing was created",
-                "project_id": None,
-                "tasks_created": 0,
-            }
+            return creation_result(f"Project creation failed in n8n: {_reason(body)}; nothing was created", None, 0)
         check_accounts({item.platform_account_id for item in body.tasks if item.platform_account_id}, allowed=set())
         assert body.project is not None
         project, created = await project_service.create_from_transform(
@@ -55,11 +48,9 @@ class WebhookService:
             execution_id=body.executionId,
         )
         if not created:
-            return {
-                "message": "Project already created for this execution; nothing changed",
-                "project_id": project.id,
-                "tasks_created": project.total_tasks,
-            }
+            return creation_result(
+                "Project already created for this execution; nothing changed", project.id, project.total_tasks
+            )
         items = [
             NewTask(
                 project_id=project.id,
@@ -72,7 +63,7 @@ class WebhookService:
             for item in body.tasks
         ]
         tasks = await task_service.create_many(session, items) if items else []
-        return {"message": "Project created", "project_id": project.id, "tasks_created": len(tasks)}
+        return creation_result("Project created", project.id, len(tasks))
 
     async def project_execution(
         self, session: AsyncSession, project_id: str, body: ProjectExecutionWebhook, *, runs: WorkflowRuns
@@ -88,13 +79,13 @@ class WebhookService:
         )
         if runs.is_reported(run):
             project = await project_service.get(session, project_id)
-            return {
-                "message": "Execution already reported; nothing changed",
-                "project_id": project_id,
-                "execution_id": run.execution_id,
-                "tasks_updated": 0,
-                "project_status": project.status,
-            }
+            return execution_result(
+                "Execution already reported; nothing changed",
+                project_id=project_id,
+                execution_id=run.execution_id,
+                tasks_updated=0,
+                project_status=project.status,
+            )
         await project_service.get(session, project_id)
         for update in body.task_updates:
             await task_service.update(
@@ -118,13 +109,13 @@ class WebhookService:
         elif body.status == SUCCESS:
             WorkflowRuns.complete(run, succeeded=True, result=result)
         await session.flush()
-        return {
-            "message": "Execution progress recorded" if body.status == RUNNING else "Execution reported",
-            "project_id": project_id,
-            "execution_id": run.execution_id,
-            "tasks_updated": len(body.task_updates),
-            "project_status": project.status,
-        }
+        return execution_result(
+            "Execution progress recorded" if body.status == RUNNING else "Execution reported",
+            project_id=project_id,
+            execution_id=run.execution_id,
+            tasks_updated=len(body.task_updates),
+            project_status=project.status,
+        )
 
     async def task_update(
         self, session: AsyncSession, task_id: str, body: TaskUpdateWebhook, *, runs: WorkflowRuns
@@ -147,7 +138,7 @@ class WebhookService:
             idempotent=True,
             project_id=task.project_id,
         )
-        return {"message": "Task updated", "task_id": task.id, "status": task.status}
+        return task_update_result("Task updated", task.id, task.status)
 
 
 webhook_service = WebhookService()
