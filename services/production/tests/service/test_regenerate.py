@@ -54,7 +54,8 @@ class TestRegenerate:
         assert body["callback_url"] == f"http://127.0.0.1:8000/api/webhooks/n8n/project_execution/{project['id']}"
         assert body["project"]["id"] == project["id"] and len(body["project"]["tasks"]) == 1
         # n8n gets which account a task uses, never its credentials
-        assert body["project"]["tasks"][0]["platform_account"] == {"id": account["id"], "platform": "dreamina", "name": "a"}
+        shown = body["project"]["tasks"][0]["platform_account"]
+        assert shown == {"id": account["id"], "platform": "dreamina", "name": "a"}
         assert "pw" not in str(body)
         assert body["project_type"]["code"] == "exec_type" and body["parameters"] == {"ratio": "9:16"}
         async with sessionmaker() as session:
