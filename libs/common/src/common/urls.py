@@ -30,3 +30,8 @@ HttpUrlString = Annotated[
     Field(max_length=2000, examples=["http://n8n:5678/webhook/suite-inspiration"]),
     AfterValidator(check_http_url),
 ]
+
+
+def blank_as_none(value: object) -> object:
+    """An optional field sent as ``""`` (a form's emptied input) means "none": stored as absent, like null."""
+    return None if isinstance(value, str) and not value.strip() else value

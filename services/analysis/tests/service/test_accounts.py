@@ -142,6 +142,14 @@ class TestUpdate:
         unscheduled = ok_data(await client.put(f"{ACCOUNTS}/{account['id']}", json={"is_scheduled": False}))
         assert unscheduled["next_crawl_at"] is None
 
+    async def test_an_emptied_optional_url_is_stored_as_absent(self, client):
+        account = await quick_add(client)
+        url = f"{ACCOUNTS}/{account['id']}"
+        set_ = ok_data(await client.put(url, json={"profile_url": "https://p.example/x", "avatar_url": "https://a/x"}))
+        assert (set_["profile_url"], set_["avatar_url"]) == ("https://p.example/x", "https://a/x")
+        cleared = ok_data(await client.put(url, json={"profile_url": "", "avatar_url": ""}))
+        assert cleared["profile_url"] is None and cleared["avatar_url"] is None
+
     async def test_channel_url_must_stay_a_channel_and_unique(self, client):
         first = await quick_add(client, "one1")
         await quick_add(client, "two2")

@@ -52,6 +52,13 @@ class TestCreate:
         second = await create(client)
         assert second["id"] != first["id"]
 
+    async def test_an_empty_storage_path_is_stored_as_absent(self, client):
+        asset = await create(client, storage_path="")
+        assert asset["storage_path"] is None
+        url = f"/api/assets/{asset['id']}"
+        assert ok_data(await client.put(url, json={"storage_path": "/media/x.mp4"}))["storage_path"] == "/media/x.mp4"
+        assert ok_data(await client.put(url, json={"storage_path": ""}))["storage_path"] is None
+
     async def test_missing_required_fields_is_422_with_field_errors(self, client):
         body = assert_envelope_error(await client.post("/api/assets", json={"name": "x"}), 422)
         fields = {error["field"] for error in body["data"]}

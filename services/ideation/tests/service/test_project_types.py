@@ -128,7 +128,11 @@ class TestRead:
 
         rows = ok_data(await client.get("/api/project-types"))
         assert [row["code"] for row in rows] == ["c_type", "a_type", "b_type"]
-        assert set(rows[0]) == {"code", "name", "description", "category", "sort_order", "is_active", "created_at"}
+        # full rows (api.md's ProjectTypeList is the minimum): a table or form renders from the list alone
+        single = ok_data(await client.get("/api/project-types/c_type"))
+        workflows = ("inspiration_workflow", "transform_workflow", "execution_workflow")
+        assert rows[0] == {key: value for key, value in single.items() if key not in workflows}
+        assert {"default_parameters", "parameter_schema", "execution_workflow_id", "updated_at"} <= set(rows[0])
         videos = ok_data(await client.get("/api/project-types", params={"category": "video"}))
         assert [row["code"] for row in videos] == ["c_type", "b_type"]
         active = ok_data(await client.get("/api/project-types", params={"is_active": True}))

@@ -40,6 +40,17 @@ class TestCreateAndRead:
         assert body["msg"] == "Workflow nope not found"
 
 
+class TestEmptyUrl:
+    async def test_an_empty_webhook_url_is_stored_as_absent(self, api, client):
+        workflow = await api.workflow("inspiration", n8n_webhook_url="")
+        assert workflow["n8n_webhook_url"] is None
+        url = f"/api/workflow-registry/{workflow['id']}"
+        assert ok_data(await client.put(url, json={"n8n_webhook_url": URL}))["n8n_webhook_url"] == URL
+        # a form that empties the field clears it
+        assert ok_data(await client.put(url, json={"n8n_webhook_url": ""}))["n8n_webhook_url"] is None
+        assert_envelope_error(await client.put(url, json={"n8n_webhook_url": "ftp://x"}), 422)
+
+
 class TestList:
     async def test_list_is_a_bare_list_of_rows_newest_first_with_filters(self, api, client):
         first = await api.workflow("inspiration")
@@ -49,7 +60,10 @@ class TestList:
 
         rows = ok_data(await client.get("/api/workflow-registry"))
         assert [row["id"] for row in rows] == [third["id"], second["id"], first["id"]]
-        assert set(rows[0]) == {"id", "name", "description", "workflow_type", "is_active"}
+        # full rows (api.md's WorkflowRegistryList is the minimum): n8n_webhook_url without fetching each
+        assert set(rows[0]) == WORKFLOW_FIELDS and rows[0] == ok_data(
+            await client.get(f"/api/workflow-registry/{third['id']}")
+        )
 
         transforms = ok_data(await client.get("/api/workflow-registry", params={"workflow_type": "transform"}))
         assert {row["id"] for row in transforms} == {second["id"], third["id"]}

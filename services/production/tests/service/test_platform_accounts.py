@@ -59,13 +59,16 @@ class TestCrud:
         account = await create_account(client, daily_limit=None)
         assert account["remaining_quota"] is None and account["is_available"] is True
 
-    async def test_list_rows_omit_updated_at_and_last_used_at(self, client):
-        await create_account(client, name="a")
+    async def test_list_rows_are_full_accounts_with_masked_credentials(self, client):
+        a = await create_account(client, name="a")
         await create_account(client, name="b", platform="kling", status="suspended")
         page = ok_data(await client.get("/api/platform-accounts"))
         assert page["total"] == 2 and page["size"] == 10
-        assert "updated_at" not in page["items"][0] and "last_used_at" not in page["items"][0]
-        assert "credentials" in page["items"][0]
+        [row] = [item for item in page["items"] if item["id"] == a["id"]]
+        # every field of the single view, only the credentials' values masked (the keys say what is set)
+        assert row == {**a, "credentials": dict.fromkeys(CREDENTIALS, "••••")}
+        [available] = ok_data(await client.get("/api/platform-accounts/available/dreamina"))
+        assert available == row
         assert ok_data(await client.get("/api/platform-accounts", params={"platform": "kling"}))["total"] == 1
         suspended = ok_data(await client.get("/api/platform-accounts", params={"status": "suspended"}))
         assert [a["name"] for a in suspended["items"]] == ["b"]
@@ -81,6 +84,14 @@ class TestCrud:
         assert ok_data(await client.get(url))["credentials"] == {"api_key": "k"}
         assert_envelope_error(await client.put(url, json={"status": "banned"}), 422)
         assert_envelope_error(await client.put(url, json={"daily_limit": -1}), 422)
+
+    async def test_an_empty_proxy_is_stored_as_absent(self, client):
+        account = await create_account(client, credentials={"email": "e", "proxy": ""})
+        assert account["credentials"] == {"email": "e"}
+        url = f"/api/platform-accounts/{account['id']}"
+        updated = ok_data(await client.put(url, json={"credentials": {"api_key": "k", "proxy": ""}}))
+        assert updated["credentials"] == {"api_key": "k"}
+        assert ok_data(await client.get(url))["credentials"] == {"api_key": "k"}
 
     async def test_delete_is_soft(self, client):
         account = await create_account(client)
@@ -129,7 +140,7 @@ class TestUsage:
         ok_data(await client.post(f"/api/platform-accounts/{full['id']}/reset-usage", json={"used_today": 10}))
         available = ok_data(await client.get("/api/platform-accounts/available/dreamina"))
         assert [a["id"] for a in available] == [idle["id"], busy["id"]]
-        assert "updated_at" not in available[0] and "last_used_at" not in available[0]
+        assert available[0]["updated_at"] and available[0]["credentials"]["password"] == "••••"  # full rows, masked
         assert ok_data(await client.get("/api/platform-accounts/available/nothing")) == []
 
 

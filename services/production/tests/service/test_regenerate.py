@@ -53,7 +53,9 @@ class TestRegenerate:
         assert body["workflow_type"] == "execution" and body["execution_id"] == data["execution_id"]
         assert body["callback_url"] == f"http://127.0.0.1:8000/api/webhooks/n8n/project_execution/{project['id']}"
         assert body["project"]["id"] == project["id"] and len(body["project"]["tasks"]) == 1
-        assert body["project"]["tasks"][0]["platform_account"] is None
+        # n8n gets which account a task uses, never its credentials
+        shown = body["project"]["tasks"][0]["platform_account"]
+        assert shown == {"id": account["id"], "platform": "dreamina", "name": "a"}
         assert "pw" not in str(body)
         assert body["project_type"]["code"] == "exec_type" and body["parameters"] == {"ratio": "9:16"}
         async with sessionmaker() as session:

@@ -44,7 +44,8 @@ class TestCreate:
         task = await create_task(client, project["id"], task_input={"prompt": "a cat", "ratio": "9:16"})
         assert task["status"] == "pending"
         assert task["dependencies"] == [] and task["task_input"] == {"prompt": "a cat", "ratio": "9:16"}
-        assert task["task_output"] is None and task["platform_account"] is None
+        # no account assigned yet (none exists): the platform the task will run on, never null
+        assert task["task_output"] is None and task["platform_account"] == {"platform": "dreamina"}
         for field in ("started_at", "completed_at", "deleted_at", "submit_id", "forecast_generate_cost"):
             assert task[field] is None
 
@@ -78,10 +79,27 @@ class TestCreate:
         task = await create_task(client, project["id"], platform_account_id=account["id"])
         # An API client sees the credentials masked (the keys kept) unless it asks for them.
         assert task["platform_account"] == {
+            "id": account["id"],
+            "platform": "dreamina",
             "name": "acc",
             "credentials": {"email": "••••", "proxy": "••••"},
             "proxy": "••••",
         }
+
+    async def test_platform_account_is_always_an_object_without_nulls(self, client, project):
+        # a type that maps to no platform needs no account: {}
+        echo = await create_task(client, project["id"], task_type="ECHO")
+        assert echo["platform_account"] == {}
+        # an account without a proxy: the key is left out, not null
+        account = ok_data(
+            await client.post(
+                "/api/platform-accounts", json={"platform": "dreamina", "name": "np", "credentials": {"api_key": "k"}}
+            )
+        )
+        task = await create_task(client, project["id"], platform_account_id=account["id"])
+        assert task["platform_account"] == {
+            "id": account["id"], "platform": "dreamina", "name": "np", "credentials": {"api_key": "••••"},
+        }  # fmt: skip
 
     async def test_validation_errors_are_422(self, client, project):
         assert_envelope_error(await client.post("/api/tasks", json={"project_id": project["id"]}), 422)

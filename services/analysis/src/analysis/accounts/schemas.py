@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from analysis.growth import ACCOUNT_GROWTH_FIELDS, growth
 from analysis.schedules import check_cron
+from common.urls import blank_as_none
 
 MAX_VIDEO_LIMIT = 1000
 MAX_INTERVAL_SECONDS = 366 * 86_400
@@ -45,6 +46,8 @@ class TargetAccountUpdate(BaseModel):
     video_crawl_limit: int | None = Field(default=None, ge=0, le=MAX_VIDEO_LIMIT)
 
     _check_cron = field_validator("cron_string")(_cron)
+    # A form's emptied optional URL ("") clears it (stored as absent), as null does.
+    _blank_urls = field_validator("profile_url", "avatar_url", mode="before")(blank_as_none)
 
 
 class DeleteAccountRequest(BaseModel):

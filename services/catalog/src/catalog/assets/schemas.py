@@ -1,17 +1,21 @@
 import hashlib
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from common.urls import blank_as_none
 
 Visibility = Literal["private", "public"]
+# A URL or a path under the media store; a form's emptied field ("") is stored as absent, as null is.
+StoragePath = Annotated[str | None, BeforeValidator(blank_as_none)]
 
 
 class AssetCreate(BaseModel):
     name: str = Field(min_length=1, max_length=500)
     description: str | None = None
     asset_type: str = Field(min_length=1, max_length=50, examples=["video", "image", "audio", "text"])
-    storage_path: str | None = None
+    storage_path: StoragePath = None
     asset_metadata: dict[str, Any] = Field(default_factory=dict)
     duration_seconds: float | None = Field(default=None, ge=0)
     source: str | None = Field(default=None, max_length=200)
@@ -25,7 +29,7 @@ class AssetUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=500)
     description: str | None = None
     asset_type: str | None = Field(default=None, min_length=1, max_length=50)
-    storage_path: str | None = None
+    storage_path: StoragePath = None
     file_hash: str | None = Field(default=None, min_length=1, max_length=128)
     original_filename: str | None = Field(default=None, max_length=500)
     asset_metadata: dict[str, Any] | None = None

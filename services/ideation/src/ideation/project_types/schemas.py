@@ -56,25 +56,27 @@ class ProjectTypeUpdate(BaseModel):
     is_active: bool | None = None
 
 
-class ProjectTypeListItem(BaseModel):
+class ProjectType(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     code: str
     name: str
     description: str | None
-    category: str | None
-    sort_order: int
-    is_active: bool
-    created_at: datetime
-
-
-class ProjectType(ProjectTypeListItem):
     inspiration_workflow_id: str | None
     transform_workflow_id: str | None
     execution_workflow_id: str | None
     default_parameters: dict[str, Any]
     parameter_schema: dict[str, Any]
+    category: str | None
+    sort_order: int
+    is_active: bool
+    created_at: datetime
     updated_at: datetime
+
+
+class ProjectTypeListItem(ProjectType):
+    """A list row: the whole type, workflow ids, ``default_parameters`` and ``parameter_schema`` included (api.md's
+    ``ProjectTypeList`` is the minimum), so a table or a form renders from the list alone."""
 
 
 class ProjectTypeWithWorkflows(ProjectType):

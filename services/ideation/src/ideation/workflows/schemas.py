@@ -1,12 +1,14 @@
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from common.urls import HttpUrlString
+from common.urls import HttpUrlString, blank_as_none
 from ideation.models import WorkflowType
 
-WebhookUrl = HttpUrlString  # parsed as httpx will send it: a URL the dispatcher cannot call is refused here
+# Parsed as httpx will send it: a URL the dispatcher cannot call is refused here. A form's emptied field ("") is
+# "no URL" (stored as absent), as null is.
+WebhookUrl = Annotated[HttpUrlString | None, BeforeValidator(blank_as_none)]
 CallbackTimeout = Field(
     default=None,
     ge=1,
@@ -20,7 +22,7 @@ class WorkflowCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     description: str | None = None
     workflow_type: WorkflowType
-    n8n_webhook_url: WebhookUrl | None = None
+    n8n_webhook_url: WebhookUrl = None
     is_active: bool = True
     callback_timeout_seconds: int | None = CallbackTimeout
 
@@ -28,28 +30,30 @@ class WorkflowCreate(BaseModel):
 class WorkflowUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = None
-    n8n_webhook_url: WebhookUrl | None = None
+    n8n_webhook_url: WebhookUrl = None
     callback_timeout_seconds: int | None = CallbackTimeout
     workflow_type: WorkflowType | None = Field(
         default=None, description="Immutable: accepted only when equal to the current type"
     )
 
 
-class WorkflowListItem(BaseModel):
+class Workflow(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
     name: str
     description: str | None
     workflow_type: WorkflowType
-    is_active: bool
-
-
-class Workflow(WorkflowListItem):
     n8n_webhook_url: str | None
+    is_active: bool
     callback_timeout_seconds: int | None
     created_at: datetime
     updated_at: datetime
+
+
+class WorkflowListItem(Workflow):
+    """A list row: the whole entry, ``n8n_webhook_url`` included (api.md's ``WorkflowRegistryList`` is the
+    minimum)."""
 
 
 class WorkflowEvent(Workflow):

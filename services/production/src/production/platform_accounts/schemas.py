@@ -1,9 +1,21 @@
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 AccountStatus = Literal["active", "inactive", "suspended"]
+# Optional URL-valued credential keys: a form's emptied field ("") or null is stored as absent.
+OPTIONAL_URL_CREDENTIALS = ("proxy",)
+
+
+def _drop_empty_urls(credentials: dict[str, Any] | None) -> dict[str, Any] | None:
+    if credentials is None:
+        return None
+    return {
+        key: value
+        for key, value in credentials.items()
+        if not (key in OPTIONAL_URL_CREDENTIALS and (value is None or value == ""))
+    }
 
 
 class PlatformAccountCreate(BaseModel):
@@ -15,6 +27,8 @@ class PlatformAccountCreate(BaseModel):
     status: AccountStatus = "active"
     daily_limit: int | None = Field(default=None, ge=0, description="Units per UTC day; null = no limit")
 
+    _empty_urls = field_validator("credentials")(_drop_empty_urls)
+
 
 class PlatformAccountUpdate(BaseModel):
     platform: str | None = Field(default=None, min_length=1, max_length=100)
@@ -23,26 +37,30 @@ class PlatformAccountUpdate(BaseModel):
     status: AccountStatus | None = None
     daily_limit: int | None = Field(default=None, ge=0, description="Send null to remove the limit")
 
+    _empty_urls = field_validator("credentials")(_drop_empty_urls)
+
 
 class PlatformAccountUsageReset(BaseModel):
     used_today: int = Field(ge=0)
 
 
-class PlatformAccountList(BaseModel):
+class PlatformAccount(BaseModel):
     platform: str
     name: str
-    credentials: dict[str, Any]
+    credentials: dict[str, Any] = Field(description='In clear here; masked (`"••••"`, keys kept) in list rows')
     status: AccountStatus
     daily_limit: int | None
     id: str
     used_today: int
+    last_used_at: datetime | None
     created_at: datetime
+    updated_at: datetime
     is_available: bool
     remaining_quota: int | None
     credit: float | None = Field(default=None, description="Remaining credit a worker last reported")
-
-
-class PlatformAccount(PlatformAccountList):
-    last_used_at: datetime | None
-    updated_at: datetime
     status_reported_at: datetime | None = Field(default=None, description="When a worker last reported on it")
+
+
+class PlatformAccountList(PlatformAccount):
+    """A list row: every field of the account (api.md's ``PlatformAccountList`` is the minimum), the credentials'
+    values masked (`"••••"`, keys kept)."""

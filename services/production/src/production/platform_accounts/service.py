@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,32 +12,10 @@ from production.models import PlatformAccount
 from production.platform_accounts import quota
 from production.platform_accounts.repository import PlatformAccountRepository
 from production.platform_accounts.schemas import PlatformAccountCreate, PlatformAccountUpdate
+from production.platform_accounts.views import account_view as account_view  # re-exported for the endpoints
 
 # A take whose chosen account was exhausted by a concurrent take picks again; each retry means another take won.
 MAX_TAKE_ATTEMPTS = 20
-
-
-def account_view(account: PlatformAccount, cipher: CredentialsCipher, *, full: bool = True) -> dict[str, Any]:
-    """``PlatformAccount`` (``full``) or ``PlatformAccountList`` (no ``updated_at``/``last_used_at``)."""
-    today = quota.utc_today()
-    view: dict[str, Any] = {
-        "platform": account.platform,
-        "name": account.name,
-        "credentials": cipher.decrypt(account.credentials_encrypted, account_id=account.id),
-        "status": account.status,
-        "daily_limit": account.daily_limit,
-        "id": account.id,
-        "used_today": quota.effective_used(account, today),
-        "created_at": account.created_at,
-        "is_available": quota.is_available(account, today),
-        "remaining_quota": quota.remaining_quota(account, today),
-        "credit": account.credit,
-    }
-    if full:
-        view["last_used_at"] = account.last_used_at
-        view["updated_at"] = account.updated_at
-        view["status_reported_at"] = account.status_reported_at
-    return view
 
 
 class PlatformAccountService:

@@ -2,6 +2,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StrictInt
+from typing_extensions import TypedDict  # pydantic needs typing_extensions' TypedDict before Python 3.12
 
 from production.tasks.states import MAX_TASK_DEPENDENCIES, TaskStatus
 
@@ -40,10 +41,15 @@ class TaskStatusUpdate(BaseModel):
     forecast_queue_cost: float | None = None
 
 
-class TaskPlatformAccount(BaseModel):
+class TaskPlatformAccount(TypedDict, total=False):
+    """The assigned account ``{id, platform, name, credentials, proxy}``, before assignment ``{platform}``, or ``{}``
+    when the task needs no account. Keys without a value are left out, never null."""
+
+    id: str
+    platform: str
     name: str
     credentials: dict[str, Any]
-    proxy: str | None = None
+    proxy: str
 
 
 class Task(BaseModel):
@@ -55,7 +61,11 @@ class Task(BaseModel):
     id: str
     project_id: str
     platform_account_id: str | None
-    platform_account: TaskPlatformAccount | None
+    platform_account: TaskPlatformAccount = Field(
+        description="Always an object: the assigned account (credentials masked but for the claimant and "
+        "`?reveal_credentials=true`), `{platform}` before assignment or once the account is deleted, `{}` when the "
+        "task's type needs no account"
+    )
     submit_id: str | None
     error_message: str | None
     started_at: datetime | None

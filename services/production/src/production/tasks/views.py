@@ -1,4 +1,7 @@
-"""Task responses: the row plus its platform account ``{name, credentials, proxy}``.
+"""Task responses: the row plus its ``platform_account``, always an object a strict client reads without null
+checks: the assigned account ``{id, platform, name, credentials, proxy}``; before one is assigned (or once the
+assigned account is soft-deleted) ``{platform}``, the platform the task runs on; ``{}`` when its type needs none.
+Keys without a value are left out, never null (no ``proxy`` when the credentials have none).
 
 Credentials are cleartext only for the task's claimant (a worker key holding the processing task) and for an API
 key that asks with ``?reveal_credentials=true``; everyone else sees every value masked (the keys stay, so a client
@@ -17,12 +20,13 @@ from production.credentials import CredentialsCipher
 from production.deps import CallerDep
 from production.models import PlatformAccount, Task
 from production.platform_accounts.repository import PlatformAccountRepository
+from production.platform_accounts.views import MASK, mask
 from production.tasks.claimant import WorkerCaller
+from production.tasks.dispatch import config as dispatch_config
 from production.tasks.schemas import Task as TaskOut
 from production.tasks.states import PROCESSING
 
 _COLUMNS = tuple(name for name in TaskOut.model_fields if name != "platform_account")
-MASK = "••••"
 
 
 @dataclass(frozen=True)
@@ -56,25 +60,36 @@ def _access(
 CredentialAccessDep = Annotated[CredentialAccess, Depends(_access)]
 
 
-def mask(credentials: dict[str, Any]) -> dict[str, Any]:
-    return dict.fromkeys(credentials, MASK)
+def platform_account_view(
+    task: Task, account: PlatformAccount | None, cipher: CredentialsCipher | None, access: CredentialAccess = MASKED
+) -> dict[str, Any]:
+    """``cipher`` None: the account without ``credentials``/``proxy`` (bodies sent outside the suite never carry
+    credentials)."""
+    if account is None or account.deleted_at is not None:
+        # Not assigned yet, or its account is gone (with its credentials): the platform the task runs on.
+        platform = account.platform if account is not None else dispatch_config.settings.platform_of(task.task_type)
+        return {"platform": platform} if platform else {}
+    view: dict[str, Any] = {"id": account.id, "platform": account.platform, "name": account.name}
+    if cipher is None:
+        return view
+    credentials = cipher.decrypt(account.credentials_encrypted, account_id=account.id)
+    proxy = credentials.get("proxy")
+    if not access.cleartext(task):
+        credentials = mask(credentials)
+        proxy = MASK if proxy else None
+    view["credentials"] = credentials
+    if isinstance(proxy, str) and proxy:
+        view["proxy"] = proxy
+    return view
 
 
 def task_view(
     task: Task, account: PlatformAccount | None, cipher: CredentialsCipher | None, access: CredentialAccess = MASKED
 ) -> dict[str, Any]:
-    """``cipher`` None leaves ``platform_account`` out (bodies sent outside the suite never carry credentials)."""
-    platform_account = None
-    if account is not None and account.deleted_at is None and cipher is not None:
-        credentials = cipher.decrypt(account.credentials_encrypted, account_id=account.id)
-        proxy = credentials.get("proxy")
-        proxy = proxy if isinstance(proxy, str) else None
-        if not access.cleartext(task):
-            credentials = mask(credentials)
-            proxy = MASK if proxy is not None else None
-        platform_account = {"name": account.name, "credentials": credentials, "proxy": proxy}
     values = {name: getattr(task, name) for name in _COLUMNS}
-    return TaskOut.model_validate({**values, "platform_account": platform_account}).model_dump(mode="json")
+    view = TaskOut.model_validate({**values, "platform_account": {}}).model_dump(mode="json")
+    view["platform_account"] = platform_account_view(task, account, cipher, access)
+    return view
 
 
 async def task_views(
@@ -84,8 +99,6 @@ async def task_views(
     cipher: CredentialsCipher | None,
     access: CredentialAccess = MASKED,
 ) -> list[dict[str, Any]]:
-    accounts: dict[str, PlatformAccount] = {}
-    if cipher is not None:
-        ids = {task.platform_account_id for task in tasks if task.platform_account_id}
-        accounts = await PlatformAccountRepository.from_session(session).get_many_any(ids)
+    ids = {task.platform_account_id for task in tasks if task.platform_account_id}
+    accounts = await PlatformAccountRepository.from_session(session).get_many_any(ids) if ids else {}
     return [task_view(task, accounts.get(task.platform_account_id or ""), cipher, access) for task in tasks]
