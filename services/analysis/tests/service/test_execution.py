@@ -275,7 +275,9 @@ class TestWorkerKilled:
 
             caught = await poll(crawling, timeout=60, interval=0.05)
             assert caught, "the crawl finished or never started before it could be interrupted"
-            assert 0 < caught["progress"]["videos_seen"] < 1000
+            # Mid-flight: PROCESSING with progress (on an idle machine yt-dlp may have seen all 1000 videos already and
+            # the crawl be writing its snapshots; killed there, the task must be recovered all the same).
+            assert 0 < caught["progress"]["videos_seen"] <= 1000
             process.send_signal(signal.SIGKILL)
             await asyncio.wait_for(process.wait(), 10)
         finally:
