@@ -37,8 +37,10 @@ def operations(suite) -> list[tuple[str, str]]:
 def expected(credential: str, method: str, path: str) -> int | None:
     """The documented refusal (401/403), or None when the credential is allowed to make the call."""
     webhook = path.startswith("/api/webhooks/")
-    if credential in ("none", "wrong key"):
+    if credential == "none":
         return 401
+    if credential == "wrong key":
+        return 403 if webhook else 401  # a webhook takes the token: any API key there is the wrong kind
     if credential == "webhook token":
         return None if webhook else 403
     if credential == "api key":

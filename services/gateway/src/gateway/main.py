@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from common.auth import AuthMiddleware
 from common.broker import Topology
+from common.envelope import ERROR_RESPONSES
 from common.errors import HTTP_MESSAGES, NotFound, error_response, install_error_handlers
 from common.logs import configure_logging
 from common.middleware import RequestContextMiddleware, TrailingSlashMiddleware
@@ -60,7 +61,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
-    app.include_router(stream_router)
+    app.include_router(stream_router, responses=ERROR_RESPONSES)
     mount_swagger_assets(app)
 
     @app.get("/openapi.json", include_in_schema=False)

@@ -177,3 +177,14 @@ class TestTakeQuota:
         assert sum(result is not None for result in results) == 12
         for account in accounts:
             assert ok_data(await client.get(f"/api/platform-accounts/{account['id']}"))["used_today"] == 3
+
+
+async def test_credentials_that_could_never_reach_a_worker_are_refused(client):
+    from suite_testing import assert_envelope_error
+
+    # Encrypted at rest they would store, but the dispatch message (JSONB in the outbox) cannot hold a NUL: one such
+    # account used to make every dispatch of its platform fail.
+    nul = {"platform": "dreamina", "name": "x", "credentials": {"password": "a\u0000b"}}
+    assert_envelope_error(await client.post("/api/platform-accounts", json=nul), 422)
+    huge = {"platform": "dreamina", "name": "x", "credentials": {"blob": "x" * 20_000}}
+    assert_envelope_error(await client.post("/api/platform-accounts", json=huge), 422)

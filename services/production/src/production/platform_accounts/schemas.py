@@ -1,3 +1,4 @@
+import json
 from datetime import datetime
 from typing import Any, Literal
 
@@ -8,9 +9,29 @@ AccountStatus = Literal["active", "inactive", "suspended"]
 OPTIONAL_URL_CREDENTIALS = ("proxy",)
 
 
+MAX_CREDENTIALS_BYTES = 16 * 1024
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 def _drop_empty_urls(credentials: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Also refuses what could be stored encrypted but never sent on: credentials travel to workers inside a JSON
+    message the outbox stores as JSONB, which cannot hold a NUL character (one such account would stop every
+    dispatch of its platform)."""
     if credentials is None:
         return None
+    if _has_nul(credentials):
+        raise ValueError("credentials may not contain NUL characters")
+    if len(json.dumps(credentials)) > MAX_CREDENTIALS_BYTES:
+        raise ValueError(f"credentials may not exceed {MAX_CREDENTIALS_BYTES} bytes of JSON")
     return {
         key: value
         for key, value in credentials.items()
