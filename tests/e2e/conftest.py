@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,19 +45,17 @@ def _drop_databases(names: list[str]) -> None:
     asyncio.run(drop())
 
 
-@pytest.fixture(scope="session")
-def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
-    names = {service: f"test_{service}_{testing.RUN_ID}_e2e" for service in SERVICES}
-    # Short recovery windows, so the fault tests see a lost claim or a lost message recovered within their wait.
-    env = small_pools(
-        testing.suite_env(PRODUCTION_VISIBILITY_TIMEOUT_SECONDS="15", PRODUCTION_QUEUED_RESEND_SECONDS="20")
-    )
+@contextmanager
+def running_suite(tmp_path_factory: pytest.TempPathFactory, tag: str, **overrides: str) -> Iterator[Suite]:
+    """A whole suite of its own (databases ``test_<service>_<run>_<tag>``, free ports, its broker prefix)."""
+    names = {service: f"test_{service}_{testing.RUN_ID}_{tag}" for service in SERVICES}
+    env = small_pools(testing.suite_env(**overrides))
     for service, name in names.items():
         env[f"{service.upper()}_DATABASE_URL"] = testing.database_url_for(name)
     ports = {name: free_port() for name in ("gateway", *SERVICES)}
     traefik_port = free_port()
     env["SUITE_PUBLIC_URL"] = f"http://127.0.0.1:{traefik_port}"
-    run_dir = Path(tmp_path_factory.mktemp("suite"))
+    run_dir = Path(tmp_path_factory.mktemp(f"suite-{tag}"))
     suite = Suite(run_dir=run_dir, env=env, traefik_port=traefik_port, traefik_admin_port=free_port(), ports=ports)
     suite.prepare()
     suite.start()
@@ -66,6 +65,15 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     finally:
         suite.stop()
         _drop_databases(list(names.values()))
+
+
+@pytest.fixture(scope="session")
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    # Short recovery windows, so the fault tests see a lost claim or a lost message recovered within their wait.
+    with running_suite(
+        tmp_path_factory, "e2e", PRODUCTION_VISIBILITY_TIMEOUT_SECONDS="15", PRODUCTION_QUEUED_RESEND_SECONDS="20"
+    ) as running:
+        yield running
 
 
 def _load_run_n8n() -> Any:

@@ -298,3 +298,46 @@ class TestDatabaseFaults:
         # Each event applied once: one read-model row per type, and the inbox never holds an event id twice (its key).
         report("production-worker SIGKILL: project types", sent=len(codes), applied=rows, duplicated=0)
         print(f"[production-worker SIGKILL] inbox rows of the project-type consumer: {inbox}")
+
+
+class TestN8nDown:
+    def test_runs_fail_visibly_while_n8n_is_down_and_a_retry_works_once_it_is_back(self, api, n8n):
+        """n8n down (its port closed): the idea fails with the reason, in the open; with n8n back (the workflow
+        pointed at the running one), regenerate drafts it."""
+        closed = f"http://127.0.0.1:{testing.free_port()}/webhook/suite-inspiration"
+        workflow = data(
+            api.post(
+                "/api/workflow-registry",
+                json={"name": "drafter (n8n down)", "workflow_type": "inspiration", "n8n_webhook_url": closed},
+            )
+        )
+        code = f"chaos_n8n_{uuid.uuid4().hex[:6]}"
+        post_retrying(
+            api, "/api/project-types", {"code": code, "name": "n8n down", "inspiration_workflow_id": workflow["id"]}
+        )
+        idea = data(api.post("/api/inspirations", json={"title": "Lost signal", "project_type_code": code}))
+        failed = wait_until(
+            lambda: (lambda i: i if i["status"] == "failed" else None)(
+                data(api.get(f"/api/inspirations/{idea['id']}"))
+            ),
+            90,
+        )
+        assert failed, "the inspiration never failed while n8n was down"
+        assert closed in failed["review_notes"] and "could not be started" in failed["review_notes"]
+        print(f"\n[n8n down] sent=1 failed visibly=1: {failed['review_notes'][:160]}")
+
+        data(
+            api.put(
+                f"/api/workflow-registry/{workflow['id']}",
+                json={"n8n_webhook_url": n8n.webhook_url("suite-inspiration")},
+            )
+        )
+        data(api.post(f"/api/inspirations/{idea['id']}/regenerate"))
+        drafted = wait_until(
+            lambda: (lambda i: i if i["status"] == "pending" else None)(
+                data(api.get(f"/api/inspirations/{idea['id']}"))
+            ),
+            90,
+        )
+        assert drafted and drafted["title"].startswith("Draft:")
+        report("n8n down, then regenerate", sent=1, applied=1, duplicated=0)

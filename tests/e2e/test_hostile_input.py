@@ -4,15 +4,27 @@ hand-written cases a fuzzer rarely reaches. No 5xx, every error in the envelope.
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 import suite_testing as testing
+from suite_tools.launcher import Suite
+
+from .conftest import running_suite
 
 # Fixed seed and a budget that fits CI: about ten generated requests per operation.
 SEED = 20261130
 MAX_EXAMPLES = 10
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    """A suite of its own: the fuzzer leaves odd accounts, types and configs behind (a "dreamina" account named
+    with control characters would take the shared suite's Dreamina tasks)."""
+    with running_suite(tmp_path_factory, "fuzz") as running:
+        yield running
 
 
 def test_schemathesis_finds_no_server_error_and_no_undocumented_status(suite, tmp_path):
