@@ -113,6 +113,9 @@ class Suite:
             commands[name] = [
                 python, "-m", "uvicorn", f"{name}.main:create_app", "--factory",
                 "--host", "127.0.0.1", "--port", str(self.ports[name]), "--no-access-log",
+                # No version banner; connections kept open longer than Traefik's idle timeout (90 s), so Traefik
+                # never reuses one the service is closing (seen as rare 502s under sustained load).
+                "--no-server-header", "--timeout-keep-alive", "120",
             ]  # fmt: skip
         if self.workers:
             for name in SERVICES_WITH_WORKERS:
