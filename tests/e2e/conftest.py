@@ -24,6 +24,17 @@ WORKFLOWS = [N8N_DIR / "workflows" / f"{name}.json" for name in ("inspiration", 
 TEST_WORKFLOWS = sorted((REPO / "tests" / "e2e" / "n8n" / "workflows").glob("*.json"))
 
 
+# The fault tests' accounting lines (sent / applied / duplicated / lost), shown in the run's summary.
+ACCOUNTING: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if ACCOUNTING:
+        terminalreporter.section("fault accounting")
+        for line in ACCOUNTING:
+            terminalreporter.write_line(line)
+
+
 def small_pools(env: dict[str, str]) -> dict[str, str]:
     """Modest connection pools: two whole suites may run side by side in one test session (PostgreSQL allows 100)."""
     for service in SERVICES:

@@ -22,6 +22,8 @@ import pytest
 import suite_testing as testing
 from suite_tools.launcher import Suite
 
+from .conftest import ACCOUNTING
+
 pytestmark = pytest.mark.chaos
 
 ASSETS = 500
@@ -61,7 +63,9 @@ def wait_until(check, timeout: float = 60.0, interval: float = 0.2) -> Any:
 
 def report(name: str, *, sent: int, applied: int, duplicated: int) -> None:
     lost = sent - applied
-    print(f"\n[{name}] sent={sent} applied={applied} duplicated={duplicated} lost={lost}")
+    line = f"[{name}] sent={sent} applied={applied} duplicated={duplicated} lost={lost}"
+    ACCOUNTING.append(line)
+    print("\n" + line)
     assert lost == 0 and duplicated == 0, f"{name}: lost={lost} duplicated={duplicated}"
 
 
