@@ -44,28 +44,30 @@ class TaskService:
         """A new QUEUED task with its wake-up written in the same transaction, and True; or the already active
         task doing the same work (one crawl per account, one download/analysis per video), and False."""
         repository = TaskRepository.from_session(session)
-        now = utcnow()
-        created = await repository.insert_unless_active(
-            {
-                "id": new_id(),
-                "task_type": task_type,
-                "status": QUEUED,
-                "priority": DEFAULT_PRIORITY[task_type] if priority is None else priority,
-                "dependencies": [],
-                "target_account_id": account_id,
-                "video_id": video_id,
-                "parameters": parameters or {},
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-        if created is not None:
-            await send_wakeup(session, created)
-            return created, True
-        existing = await repository.active_for(task_type=task_type, account_id=account_id, video_id=video_id)
-        if existing is None:  # finished between the insert and this read
-            raise Conflict("The same task was changing concurrently; retry the request")
-        return existing, False
+        # The active task that blocked the insert may finish before it is read back: then insert again (bounded).
+        for _attempt in range(3):
+            now = utcnow()
+            created = await repository.insert_unless_active(
+                {
+                    "id": new_id(),
+                    "task_type": task_type,
+                    "status": QUEUED,
+                    "priority": DEFAULT_PRIORITY[task_type] if priority is None else priority,
+                    "dependencies": [],
+                    "target_account_id": account_id,
+                    "video_id": video_id,
+                    "parameters": parameters or {},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            if created is not None:
+                await send_wakeup(session, created)
+                return created, True
+            existing = await repository.active_for(task_type=task_type, account_id=account_id, video_id=video_id)
+            if existing is not None:
+                return existing, False
+        raise Conflict("The same task was changing concurrently; retry the request")
 
     async def get(self, session: AsyncSession, task_id: str) -> MonitoringTask:
         task = await TaskRepository.from_session(session).get(task_id)
