@@ -189,8 +189,13 @@ class Soak:
             if self.samples[-1]["outbox"] == 0 and self.samples[-1]["queues"] == 0:
                 break
             await asyncio.sleep(SAMPLE_SECONDS)
-        statuses = await asyncio.gather(*(self.client.get(f"/api/tasks/{task_id}") for task_id in self.pending_tasks))
-        self.task_statuses = [response.json()["data"]["status"] for response in statuses]
+        limit = asyncio.Semaphore(16)  # thousands of tasks: read them back a few at a time
+
+        async def status(task_id: str) -> str:
+            async with limit:
+                return (await self.client.get(f"/api/tasks/{task_id}")).json()["data"]["status"]
+
+        self.task_statuses = list(await asyncio.gather(*(status(task_id) for task_id in self.pending_tasks)))
 
 
 def report(soak: Soak, warmup: float, png: Path | None) -> None:
