@@ -57,8 +57,11 @@ def _drop_databases(names: list[str]) -> None:
 
 
 @contextmanager
-def running_suite(tmp_path_factory: pytest.TempPathFactory, tag: str, **overrides: str) -> Iterator[Suite]:
-    """A whole suite of its own (databases ``test_<service>_<run>_<tag>``, free ports, its broker prefix)."""
+def running_suite(
+    tmp_path_factory: pytest.TempPathFactory, tag: str, *, task_workers: bool = True, **overrides: str
+) -> Iterator[Suite]:
+    """A whole suite of its own (databases ``test_<service>_<run>_<tag>``, free ports); ``task_workers=False``
+    leaves the reference task workers to the test."""
     names = {service: f"test_{service}_{testing.RUN_ID}_{tag}" for service in SERVICES}
     env = small_pools(testing.suite_env(**overrides))
     for service, name in names.items():
@@ -67,7 +70,14 @@ def running_suite(tmp_path_factory: pytest.TempPathFactory, tag: str, **override
     traefik_port = free_port()
     env["SUITE_PUBLIC_URL"] = f"http://127.0.0.1:{traefik_port}"
     run_dir = Path(tmp_path_factory.mktemp(f"suite-{tag}"))
-    suite = Suite(run_dir=run_dir, env=env, traefik_port=traefik_port, traefik_admin_port=free_port(), ports=ports)
+    suite = Suite(
+        run_dir=run_dir,
+        env=env,
+        traefik_port=traefik_port,
+        traefik_admin_port=free_port(),
+        ports=ports,
+        task_workers=task_workers,
+    )
     suite.prepare()
     suite.start()
     try:

@@ -10,52 +10,31 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 import suite_testing as testing
-from gateway.registry import SERVICES
-from suite_testing import TEST_API_KEY, free_port
+from suite_testing import TEST_API_KEY
 from suite_tools.launcher import ROOT, Suite
 
-from .conftest import _drop_databases, small_pools
+from .conftest import running_suite
 
 VISIBILITY_TIMEOUT = 3.0
 
 
 @pytest.fixture(scope="module")
 def dispatch_suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
-    names = {service: f"test_{service}_{testing.RUN_ID}_dispatch" for service in SERVICES}
-    env = small_pools(
-        testing.suite_env(
-            SUITE_BROKER_PREFIX=f"{testing.BROKER_PREFIX}dispatch.",  # apart from the session suite's workers
-            PRODUCTION_VISIBILITY_TIMEOUT_SECONDS=str(VISIBILITY_TIMEOUT),
-            PRODUCTION_DISPATCH_SWEEP_SECONDS="0.5",
-        )
-    )
-    for service, name in names.items():
-        env[f"{service.upper()}_DATABASE_URL"] = testing.database_url_for(name)
-    traefik_port = free_port()
-    env["SUITE_PUBLIC_URL"] = f"http://127.0.0.1:{traefik_port}"
-    suite = Suite(
-        run_dir=Path(tmp_path_factory.mktemp("dispatch-suite")),
-        env=env,
-        traefik_port=traefik_port,
-        traefik_admin_port=free_port(),
-        ports={name: free_port() for name in ("gateway", *SERVICES)},
+    with running_suite(
+        tmp_path_factory,
+        "dispatch",
         task_workers=False,
-    )
-    suite.prepare()
-    suite.start()
-    try:
-        suite.wait_healthy(timeout=90)
+        SUITE_BROKER_PREFIX=f"{testing.BROKER_PREFIX}dispatch.",  # apart from the session suite's workers
+        PRODUCTION_VISIBILITY_TIMEOUT_SECONDS=str(VISIBILITY_TIMEOUT),
+        PRODUCTION_DISPATCH_SWEEP_SECONDS="0.5",
+    ) as suite:
         yield suite
-    finally:
-        suite.stop()
-        _drop_databases(list(names.values()))
 
 
 class Workers:
