@@ -72,6 +72,13 @@ class TestWorkflowTest:
         result = await run_test(client, workflow["id"])
         assert result["trigger"]["status_code"] is None and "n8n unreachable" in result["trigger"]["error"]
 
+    async def test_a_workflow_url_outside_the_allowed_hosts_is_never_called(self, api, client, n8n):
+        # The test endpoint obeys the same outbound rules as every trigger: link-local metadata is refused unsent.
+        workflow = await api.workflow("inspiration", n8n_webhook_url="http://169.254.169.254/latest/meta-data/")
+        result = await run_test(client, workflow["id"], wait_seconds=0)
+        assert result["trigger"]["accepted"] is False and "trigger refused" in result["trigger"]["error"]
+        assert n8n.requests == []
+
     async def test_errors(self, api, client, n8n):
         no_url = await api.workflow("inspiration")
         assert_envelope_error(await client.post(f"/api/workflow-registry/{no_url['id']}/test"), 400)

@@ -21,6 +21,7 @@ from common.db import utcnow
 from common.errors import BadRequest, NotFound
 from common.ids import new_id
 from common.n8n.callbacks import callback_errors
+from common.outbound import OutboundRefused, check_outbound_url
 from ideation.models import Workflow, WorkflowTest
 from ideation.settings import IdeationSettings
 from ideation.workflows.schemas import WorkflowTestResult
@@ -135,9 +136,18 @@ class WorkflowTestService:
     async def _send(
         url: str, body: dict[str, Any], settings: IdeationSettings
     ) -> tuple[int | None, str | None, str | None]:
+        # The same outbound rules as every trigger (common.outbound): allowed n8n hosts only, no redirects.
         try:
+            await check_outbound_url(url, settings.suite.outbound_policy)
             async with httpx.AsyncClient(timeout=settings.n8n_timeout_seconds) as client:
-                response = await client.post(url, json=body, headers={"X-Webhook-Token": settings.suite.webhook_token})
+                response = await client.post(
+                    url,
+                    json=body,
+                    headers={"X-Webhook-Token": settings.suite.outbound_webhook_token},
+                    follow_redirects=False,
+                )
+        except OutboundRefused as exc:
+            return None, None, f"trigger refused: {exc}"
         except httpx.HTTPError as exc:
             return None, None, f"n8n unreachable: {type(exc).__name__}: {exc}"
         except Exception as exc:  # e.g. httpx.InvalidURL
