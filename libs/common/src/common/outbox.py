@@ -83,13 +83,16 @@ class Outbox:
         self.model = model
         self.producer = producer
         self.publishes = tuple(publishes)
+        # One statement with the values as parameters: compiled once and cached, where ``.values(...)`` built a new
+        # statement (and its cache key) for every row written.
+        self._insert = insert(model.__table__)  # type: ignore[attr-defined]
 
     async def add(self, session: AsyncSession, routing_key: str, payload: Any) -> EventEnvelope:
         if routing_key not in self.publishes:
             raise ValueError(f"{self.producer} does not declare {routing_key!r} in its Outbox(publishes=...)")
         event = make_event(routing_key, payload, producer=self.producer)
         await session.execute(
-            insert(self.model).values(id=event.id, routing_key=routing_key, body=event.model_dump(mode="json"))
+            self._insert, {"id": event.id, "routing_key": routing_key, "body": event.model_dump(mode="json")}
         )
         return event
 
@@ -108,9 +111,8 @@ class Outbox:
             raise ValueError(f"priority must be between 0 and {MAX_PRIORITY}")
         message_id = message_id or new_id()
         await session.execute(
-            insert(self.model).values(
-                id=message_id, routing_key=routing_key, body=payload, exchange=TASKS, priority=priority
-            )
+            self._insert,
+            {"id": message_id, "routing_key": routing_key, "body": payload, "exchange": TASKS, "priority": priority},
         )
         return message_id
 

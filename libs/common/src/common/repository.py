@@ -38,8 +38,8 @@ class Repository(Generic[M]):
     async def get(self, identifier: Any, *, for_update: bool = False) -> M | None:
         """A live row by primary key (None when absent or soft-deleted)."""
         statement = self.select_live().where(getattr(self.model, self.key) == identifier)
-        if for_update:
-            statement = statement.with_for_update()
+        if for_update:  # the locked row is the truth: refresh an instance this session loaded before the lock
+            statement = statement.with_for_update().execution_options(populate_existing=True)
         return (await self.session.scalars(statement)).one_or_none()
 
     async def add(self, instance: M) -> M:

@@ -89,6 +89,11 @@ class SuiteClient:
     async def fail(self, report_url: str, error_message: str) -> None:
         await self._call("PATCH", report_url, json={"status": "failed", "error_message": error_message[:4000]})
 
+    async def callback(self, worker_name: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+        """Several task reports in one ``POST /api/tasks/callback``; the suite answers each item (``results``)."""
+        body = {"report_type": "task_status", "worker": worker_name, "data": items}
+        return await self._call("POST", "/api/tasks/callback", json=body) or {}
+
     async def hand_back(self, report_url: str) -> None:
         """Give a claimed task back (shutdown before it finished): the suite dispatches it again."""
         await self._call("PATCH", report_url, json={"status": "pending"}, attempts=2)

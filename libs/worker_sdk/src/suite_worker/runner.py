@@ -23,6 +23,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
 
 from suite_worker.client import ReportError, SuiteClient
+from suite_worker.reports import BatchedReports
 from suite_worker.settings import WorkerSettings
 
 logger = logging.getLogger("suite_worker")
@@ -39,6 +40,7 @@ class Worker:
         self.settings = settings
         self.handlers = dict(handlers)
         self.client = client or SuiteClient(settings)
+        self.reports = BatchedReports(self.client, settings.name) if settings.batch_reports else None
         self.stop = asyncio.Event()
         self._stopping = False
         self._connection: AbstractRobustConnection | None = None
@@ -102,6 +104,8 @@ class Worker:
         if self._connection is not None:
             with contextlib.suppress(Exception):
                 await self._connection.close()
+        if self.reports is not None:
+            await self.reports.close()
         await self.client.close()
         logger.info("worker %s stopped", self.settings.name)
 
@@ -157,7 +161,7 @@ class Worker:
                 await message.nack(requeue=True)
                 return
             try:
-                claimed = await self.client.claim(report_url)
+                claimed = await self._claim(task_id, report_url)
             except ReportError as exc:  # the suite is unreachable: let the broker redeliver later
                 logger.warning("claim of %s failed (%s): requeued", task_id, exc)
                 await asyncio.sleep(1)
@@ -186,17 +190,30 @@ class Worker:
                 raise
             except Exception as exc:
                 logger.warning("task %s failed: %s", task_id, exc)
-                await self._report(self.client.fail(report_url, f"{type(exc).__name__}: {exc}"), task_id, "failure")
+                message = f"{type(exc).__name__}: {exc}"
+                batched = self._batched(task_id, report_url)
+                failure = batched.fail(task_id, message) if batched else self.client.fail(report_url, message)
+                await self._report(failure, task_id, "failure")
                 return
             if not isinstance(output, dict):
                 output = {"result": output}
-            await self._report(self.client.complete(report_url, output), task_id, "completion")
+            batched = self._batched(task_id, report_url)
+            completion = batched.complete(task_id, output) if batched else self.client.complete(report_url, output)
+            await self._report(completion, task_id, "completion")
             self.completed += 1
         finally:
             beat.cancel()
             self._callbacks.discard(asyncio.current_task())  # type: ignore[arg-type]
             self._running.pop(task_id, None)
             self._handed_back.discard(task_id)
+
+    def _batched(self, task_id: str, report_url: str) -> BatchedReports | None:
+        """The batched reports, for a task reported at the suite's own task URL (the callback names tasks by id)."""
+        return self.reports if self.reports is not None and report_url == f"/api/tasks/{task_id}" else None
+
+    async def _claim(self, task_id: str, report_url: str) -> bool:
+        batched = self._batched(task_id, report_url)
+        return await (batched.claim(task_id) if batched else self.client.claim(report_url))
 
     async def _heartbeats(self, report_url: str, work: asyncio.Task[Any]) -> None:
         while not work.done():

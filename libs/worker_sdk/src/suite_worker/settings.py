@@ -28,6 +28,8 @@ class WorkerSettings:
     name: str = field(default_factory=_default_name)  # SUITE_WORKER_NAME; unique per process
     # SUITE_WORKER_PREFETCH: tasks run at once (and as many messages held, unclaimed, ready for the next).
     prefetch: int = 1
+    # SUITE_WORKER_BATCH_REPORTS: claims and finishes made while another is in flight share one callback request.
+    batch_reports: bool = True
     heartbeat_seconds: float = 10.0  # SUITE_WORKER_HEARTBEAT_SECONDS: well under the suite's visibility timeout
     shutdown_grace_seconds: float = 20.0  # SUITE_WORKER_SHUTDOWN_GRACE_SECONDS: finish, else hand the task back
     report_attempts: int = 6  # a report is retried with exponential backoff on network errors and 5xx
@@ -45,6 +47,7 @@ class WorkerSettings:
             "events_exchange": env.get("SUITE_EVENTS_EXCHANGE", cls.events_exchange),
             "broker_prefix": env.get("SUITE_BROKER_PREFIX", cls.broker_prefix),
             "prefetch": int(env.get("SUITE_WORKER_PREFETCH", cls.prefetch)),
+            "batch_reports": env.get("SUITE_WORKER_BATCH_REPORTS", "true").strip().lower() not in ("0", "false", "no"),
             "heartbeat_seconds": float(env.get("SUITE_WORKER_HEARTBEAT_SECONDS", cls.heartbeat_seconds)),
             "shutdown_grace_seconds": float(env.get("SUITE_WORKER_SHUTDOWN_GRACE_SECONDS", cls.shutdown_grace_seconds)),
             "watch_seconds": float(env.get("SUITE_WORKER_WATCH_SECONDS", cls.watch_seconds)),

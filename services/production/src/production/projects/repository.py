@@ -18,12 +18,18 @@ class ProjectRepository(Repository[Project]):
             statement = statement.where(Project.inspiration_id == inspiration_id)
         return await self.paginate(statement.order_by(Project.created_at.desc(), Project.id.desc()), page)
 
+    async def status_of(self, project_id: str) -> str | None:
+        """The live project's status as committed now, without loading (or locking) the project."""
+        statement = select(Project.status).where(Project.id == project_id, Project.deleted_at.is_(None))
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
     async def lock_many(self, project_ids: Iterable[str]) -> dict[str, Project]:
         """Lock the live projects in id order (one order everywhere, so concurrent requests cannot deadlock)."""
         ids = sorted(set(project_ids))
         if not ids:
             return {}
         statement = self.select_live().where(Project.id.in_(ids)).order_by(Project.id).with_for_update()
+        statement = statement.execution_options(populate_existing=True)
         return {project.id: project for project in await self.all(statement)}
 
     async def insert_unless_execution_exists(self, values: dict[str, Any]) -> Project | None:

@@ -159,6 +159,12 @@ class ProjectService:
         await session.flush()
         return project
 
+    async def follows_claims(self, session: AsyncSession, project_id: str) -> bool:
+        """Whether a task's claim changes this project (read without a lock): its status, when it had not started
+        (``pending``) or had finished (``completed``, then given a new task). A claim changes no counter."""
+        status = await ProjectRepository.from_session(session).status_of(project_id)
+        return status in (PENDING, COMPLETED)
+
     async def follow_tasks(self, session: AsyncSession, project: Project, *, retried_failure: bool = False) -> None:
         """After a change of the project's tasks (``project`` locked by the caller): counters and derived status."""
         counts = await TaskRepository.from_session(session).counts(project.id)

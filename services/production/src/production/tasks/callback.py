@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.db import is_transient
 from common.errors import AppError, Forbidden
 from production.platform_accounts.service import platform_account_service
 from production.tasks.claimant import WorkerCaller
@@ -46,6 +47,14 @@ REPORTS: dict[str, tuple[type[BaseModel], str, Apply]] = {
 }
 
 
+async def _in_project_order(session: AsyncSession, items: list[dict[str, Any]]) -> list[int]:
+    """Item positions ordered by their task's project: a worker's reports lock each project once, in one order
+    across concurrent callbacks, so two callbacks naming the same projects cannot deadlock."""
+    ids = [item.get("task_id") if isinstance(item.get("task_id"), str) else None for item in items]
+    projects = await TaskRepository.from_session(session).project_ids_of(i for i in ids if i is not None)
+    return sorted(range(len(items)), key=lambda index: (projects.get(ids[index] or "", ""), index))
+
+
 async def apply_callback(
     session: AsyncSession, body: WorkerCallbackRequest, caller: WorkerCaller | None
 ) -> dict[str, Any]:
@@ -53,7 +62,11 @@ async def apply_callback(
     if caller is not None:
         caller = caller.named(body.worker)
     results: list[dict[str, Any]] = []
-    for index, raw in enumerate(body.data):
+    order = range(len(body.data))
+    if body.report_type == "task_status":
+        order = await _in_project_order(session, body.data)
+    for index in order:
+        raw = body.data[index]
         result: dict[str, Any] = {"index": index, "id": raw.get(id_field) if isinstance(raw, dict) else None}
         try:
             item = schema.model_validate(raw)
@@ -67,10 +80,13 @@ async def apply_callback(
         except AppError as exc:
             results.append({**result, "ok": False, "code": exc.status_code, "msg": exc.message})
             continue
-        except DBAPIError:
+        except DBAPIError as exc:
+            if is_transient(exc):  # the database, not the item: the whole call answers 503 and is retried
+                raise
             results.append({**result, "ok": False, "code": 422, "msg": "The item holds values that cannot be stored"})
             continue
         results.append({**result, "ok": True, "code": 0, "msg": "success", **applied})
+    results.sort(key=lambda result: result["index"])
     succeeded = sum(1 for result in results if result["ok"])
     return {
         "report_type": body.report_type,

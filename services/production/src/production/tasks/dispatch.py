@@ -124,9 +124,10 @@ async def _take_account(session: AsyncSession, task: Task) -> tuple[PlatformAcco
 
 
 async def build_payload(
-    session: AsyncSession, task: Task, account: PlatformAccount | None, job_id: str
+    session: AsyncSession, task: Task, account: PlatformAccount | None, job_id: str, *, new_task: bool = False
 ) -> dict[str, Any]:
-    """The message a worker receives (contract.md, "Worker queues")."""
+    """The message a worker receives (contract.md, "Worker queues"). ``new_task``: created in this transaction,
+    so no config can be assigned to it yet."""
     dependency_outputs: dict[str, Any] = {}
     if task.dependencies:
         rows = await session.execute(select(Task.id, Task.task_output).where(Task.id.in_(task.dependencies)))
@@ -143,7 +144,7 @@ async def build_payload(
             "credentials": credentials,
             "proxy": proxy if isinstance(proxy, str) else None,
         }
-    assignments = await TaskConfigRepository.from_session(session).active_for_task(task.id)
+    assignments = [] if new_task else await TaskConfigRepository.from_session(session).active_for_task(task.id)
     configs = [
         {"config_name": cfg.config_name, "config_data": deep_merge(cfg.config_data, assignment.override_data or {})}
         for assignment, cfg in assignments
@@ -162,8 +163,9 @@ async def build_payload(
     }
 
 
-async def dispatch(session: AsyncSession, task: Task) -> Dispatch:
-    """Dispatch ``task`` (``pending``, dependencies met) or hold it with the reason. In the caller's transaction."""
+async def dispatch(session: AsyncSession, task: Task, *, new_task: bool = False) -> Dispatch:
+    """Dispatch ``task`` (``pending``, dependencies met) or hold it with the reason. In the caller's transaction.
+    ``new_task``: the task was created in this transaction."""
     repository = TaskRepository.from_session(session)
     now = utcnow()
     account, held = await _take_account(session, task)
@@ -179,7 +181,7 @@ async def dispatch(session: AsyncSession, task: Task) -> Dispatch:
         updated = (await session.scalars(statement)).one_or_none()
         return Dispatch(updated or task, None, held)
     job_id = new_id()
-    payload = await build_payload(session, task, account, job_id)
+    payload = await build_payload(session, task, account, job_id, new_task=new_task)
     values: dict[str, Any] = {
         "status": QUEUED,
         "job_id": job_id,

@@ -20,6 +20,14 @@ class TaskRepository(Repository[Task]):
         statement = self.select_live().where(Task.id == task_id).execution_options(populate_existing=True)
         return (await self.session.scalars(statement)).one_or_none()
 
+    async def project_ids_of(self, task_ids: Iterable[str]) -> dict[str, str]:
+        """Task id → project id, for the live tasks among ``task_ids``."""
+        ids = list(set(task_ids))
+        if not ids:
+            return {}
+        statement = select(Task.id, Task.project_id).where(Task.id.in_(ids), Task.deleted_at.is_(None))
+        return {row.id: row.project_id for row in await self.session.execute(statement)}
+
     async def get_many(self, task_ids: Iterable[str]) -> dict[str, Task]:
         ids = list(set(task_ids))
         if not ids:
@@ -67,16 +75,24 @@ class TaskRepository(Repository[Task]):
         await self.session.flush()
         return tasks
 
-    async def transition(self, task_id: str, *, sources: tuple[str, ...], values: dict[str, Any]) -> Task | None:
+    async def transition(
+        self,
+        task_id: str,
+        *,
+        sources: tuple[str, ...],
+        values: dict[str, Any],
+        held_by: tuple[str, str | None] | None = None,
+    ) -> Task | None:
         """``UPDATE ... WHERE status IN (sources)``: the change happens only from an allowed status, so of two
-        concurrent claims exactly one updates a row."""
-        statement = (
-            update(Task)
-            .where(Task.id == task_id, Task.deleted_at.is_(None), Task.status.in_(sources))
-            .values(**values)
-            .returning(Task)
-            .execution_options(populate_existing=True)
-        )
+        concurrent claims exactly one updates a row. ``held_by`` (key id, worker name): only while that worker
+        holds the task."""
+        statement = update(Task).where(Task.id == task_id, Task.deleted_at.is_(None), Task.status.in_(sources))
+        if held_by is not None:
+            key_id, worker_name = held_by
+            statement = statement.where(Task.claimed_by == key_id, Task.worker_name.is_not_distinct_from(worker_name))
+        # RETURNING refreshes the task in the session: no evaluation of the criteria against loaded objects.
+        statement = statement.values(**values).returning(Task)
+        statement = statement.execution_options(populate_existing=True, synchronize_session=False)
         return (await self.session.scalars(statement)).one_or_none()
 
     async def touch_heartbeat(

@@ -109,6 +109,7 @@ def _check_claimant(task: Task, caller: WorkerCaller, action: str, *, repeat: bo
 # What a worker key may ask for: claim, finish, fail, or give back (pending) a task it holds. Cancel and retry
 # (pending from failed/cancelled) are the operators' (API keys).
 WORKER_STATUSES = frozenset({PROCESSING, COMPLETED, FAILED, PENDING})
+WORKER_REPORTS = frozenset({PROCESSING, COMPLETED, FAILED})  # claim and finish: the project is locked last
 FINISHED = frozenset({COMPLETED, FAILED, CANCELLED})
 
 
@@ -209,7 +210,7 @@ class TaskService:
         for position, task in enumerate(tasks):
             if task.status == PENDING:
                 await outbox.add(session, TASK_READY, _ready_payload(task))
-                tasks[position] = (await dispatch(session, task)).task
+                tasks[position] = (await dispatch(session, task, new_task=True)).task
         for project in projects.values():
             await project_service.follow_tasks(session, project)
         return tasks
@@ -291,10 +292,17 @@ class TaskService:
             _check_editable(task, operator, fields)
             return await self._set_fields(session, task, fields)
 
-        project = await project_service.lock(session, task.project_id)
-        task = await repository.get_fresh(task_id)
-        if task is None:
-            raise NotFound.of("Task", task_id)
+        # A worker's claim or finish takes the project lock only at the end, for the project's part (promoting
+        # dependents, counters, status): many workers report on one project at once, and a lock held for the whole
+        # request serialised them. The task row itself changes by a conditional UPDATE that also names the claimant.
+        # Every other status change locks the project first.
+        late_lock = caller is not None and data.status in WORKER_REPORTS
+        project: Project | None = None
+        if not late_lock:
+            project = await project_service.lock(session, task.project_id)
+            task = await repository.get_fresh(task_id)
+            if task is None:
+                raise NotFound.of("Task", task_id)
         old, requested = task.status, data.status
         if caller is not None and requested != PROCESSING:
             _check_claimant(task, caller, "report on", repeat=requested == old)
@@ -308,18 +316,38 @@ class TaskService:
             fields["claimed_by"] = caller.key_id if caller else None
             fields["worker_name"] = caller.name if caller else None
             fields["heartbeat_at"] = utcnow()
-        return await self._transition(session, project, task, requested, fields)
+        claimant = caller if caller is not None and requested != PROCESSING else None
+        try:
+            return await self._transition(session, project, task, requested, fields, claimant=claimant)
+        except Conflict:
+            if not late_lock:
+                raise
+            # Read unlocked, the task changed before our UPDATE: answer as if it had been read after the change.
+            fresh = await repository.get_fresh(task_id)
+            if fresh is None:
+                raise NotFound.of("Task", task_id) from None
+            if requested == PROCESSING:
+                raise Conflict(f"Task {task_id} is {fresh.status} (held by {_holder(fresh)})") from None
+            assert caller is not None
+            _check_claimant(fresh, caller, "report on")
+            raise
 
     async def _transition(
         self,
         session: AsyncSession,
-        project: Project,
+        project: Project | None,
         task: Task,
         requested: str,
         fields: dict[str, Any],
         *,
         dispatch_ready: bool = True,
+        claimant: WorkerCaller | None = None,
     ) -> Task:
+        """Change ``task`` to ``requested`` and follow it up (events, dispatch, dependents, the project).
+
+        ``project`` locked by the caller, or None to lock it here after the task's own UPDATE (a worker's report;
+        see ``update``). ``claimant``: the UPDATE happens only while that worker holds the task.
+        """
         repository = TaskRepository.from_session(session)
         old = task.status
         status = requested
@@ -337,10 +365,16 @@ class TaskService:
             values["heartbeat_at"] = None
         if old == FAILED and "error_message" not in fields:
             values["error_message"] = None
-        updated = await repository.transition(task.id, sources=sources_of(requested), values=values)
+        held_by = (claimant.key_id, claimant.name) if claimant is not None else None
+        updated = await repository.transition(task.id, sources=sources_of(requested), values=values, held_by=held_by)
         if updated is None:
             raise Conflict(f"Task {task.id} changed concurrently; retry the request")
         await outbox.add(session, TASK_STATUS_CHANGED, _status_payload(updated, old))
+        if project is None:
+            if updated.status == PROCESSING and not await project_service.follows_claims(session, updated.project_id):
+                return updated  # a claim changes no counter, and the project's status only when it had not started
+            # Dependents are promoted under the lock: two dependencies finishing at once each see the other done.
+            project = await project_service.lock(session, updated.project_id)
         if updated.status == PENDING:
             await outbox.add(session, TASK_READY, _ready_payload(updated))
             if dispatch_ready:
