@@ -134,3 +134,37 @@ async def test_shutdown_hands_a_running_task_back_and_another_worker_finishes_it
     finally:
         second.stop.set()
         await second_running
+
+
+async def test_reports_made_while_a_callback_is_in_flight_share_the_next_one(suite, project):
+    """Prefetch 8 and 24 tasks: the claims and completions (48 reports) go out in fewer callback calls, and every
+    task completes exactly once; with batching off, each report is its own request."""
+    client, transport = suite
+    runs: list[str] = []
+
+    async def handler(payload: dict) -> dict:
+        runs.append(payload["task_id"])
+        return {"n": len(runs)}
+
+    tasks = ok_data(
+        await client.post("/api/tasks/batch", json={"tasks": [{"task_type": "ECHO", "project_id": project["id"]}] * 24})
+    )
+    worker, running = await start_worker(transport, {"ECHO": handler}, prefetch=8)
+    try:
+        for task in tasks:
+            assert await poll(lambda task=task: status_of(client, task["id"], "completed"), timeout=30)
+        assert sorted(runs) == sorted(task["id"] for task in tasks)
+        assert worker.reports is not None and worker.reports.calls < 2 * len(tasks)
+    finally:
+        worker.stop.set()
+        await running
+
+    unbatched, running = await start_worker(transport, {"ECHO": handler}, name="w2", batch_reports=False)
+    try:
+        assert unbatched.reports is None
+        task = await create_task(client, project["id"], task_type="ECHO")
+        done = await poll(lambda: status_of(client, task["id"], "completed"), timeout=20)
+        assert done and done["worker_name"] == "w2"
+    finally:
+        unbatched.stop.set()
+        await running
