@@ -98,7 +98,11 @@ def stop_processes(processes: list[subprocess.Popen[bytes]]) -> None:
 def start_suite(run_dir: Path, web_concurrency: int) -> tuple[Suite, list[str]]:
     names = [f"bench_{service}_{testing.RUN_ID}" for service in SERVICES]
     env = testing.suite_env(
-        SUITE_BROKER_PREFIX=f"bench-{testing.RUN_ID}.", SUITE_LOG_LEVEL="WARNING", WEB_CONCURRENCY=str(web_concurrency)
+        # The run's prefix: main() deletes every queue and exchange under it at the end (hundreds of leftover quorum
+        # queues from repeated runs once wedged this machine's broker).
+        SUITE_BROKER_PREFIX=f"{testing.BROKER_PREFIX}dispatch-{web_concurrency}.",
+        SUITE_LOG_LEVEL="WARNING",
+        WEB_CONCURRENCY=str(web_concurrency),
     )
     for service, name in zip(SERVICES, names, strict=True):
         env[f"{service.upper()}_DATABASE_URL"] = testing.database_url_for(name)
@@ -151,9 +155,7 @@ async def completed(client: httpx.AsyncClient, project_id: str, count: int, time
         await asyncio.sleep(0.25)
 
 
-def start_noop_workers(
-    suite: Suite, task_type: str, workers: int, prefetch: int
-) -> list[subprocess.Popen[bytes]]:
+def start_noop_workers(suite: Suite, task_type: str, workers: int, prefetch: int) -> list[subprocess.Popen[bytes]]:
     env = {**suite.process_env(), "SUITE_WORKER_PREFETCH": str(prefetch)}
     return [
         subprocess.Popen(
@@ -344,6 +346,13 @@ def main() -> None:
     parser.add_argument("--skip-peers", action="store_true", help="the suite only (no RQ, no Celery)")
     args = parser.parse_args()
     testing.apply_suite_env()
+    try:
+        run(args)
+    finally:
+        asyncio.run(testing.delete_run_broker_objects())
+
+
+def run(args: argparse.Namespace) -> None:
     counts = [1, 4]
     results: list[Result] = []
     if not args.skip_suite:

@@ -297,6 +297,10 @@ class TaskService:
         # request serialised them. The task row itself changes by a conditional UPDATE that also names the claimant.
         # Every other status change locks the project first.
         late_lock = caller is not None and data.status in WORKER_REPORTS
+        if late_lock and data.status == PROCESSING:
+            # A claim changes the project only when it had not started (or had finished): then lock it first, as
+            # every other change does; else the claim takes no project lock at all.
+            late_lock = not await project_service.follows_claims(session, task.project_id)
         project: Project | None = None
         if not late_lock:
             project = await project_service.lock(session, task.project_id)
@@ -371,8 +375,8 @@ class TaskService:
             raise Conflict(f"Task {task.id} changed concurrently; retry the request")
         await outbox.add(session, TASK_STATUS_CHANGED, _status_payload(updated, old))
         if project is None:
-            if updated.status == PROCESSING and not await project_service.follows_claims(session, updated.project_id):
-                return updated  # a claim changes no counter, and the project's status only when it had not started
+            if updated.status == PROCESSING:
+                return updated  # a claim of a started project: no counter or status of the project changes
             # Dependents are promoted under the lock: two dependencies finishing at once each see the other done.
             project = await project_service.lock(session, updated.project_id)
         if updated.status == PENDING:
