@@ -333,6 +333,8 @@ class TaskService:
             if requested == PROCESSING:
                 raise Conflict(f"Task {task_id} is {fresh.status} (held by {_holder(fresh)})") from None
             assert caller is not None
+            if fresh.status == requested and caller.holds(fresh.claimed_by, fresh.worker_name):
+                return fresh  # the same report, applied meanwhile by a retried request: answered as the first was
             _check_claimant(fresh, caller, "report on")
             raise
 
