@@ -40,8 +40,7 @@ from typing import Any
 import httpx
 
 import suite_testing as testing
-from gateway.registry import SERVICES
-from suite_testing import free_port
+from suite_testing.suites import throwaway_suite
 from suite_tools.launcher import ROOT, Suite
 
 REDIS_URL = "redis://127.0.0.1:6379"
@@ -95,45 +94,14 @@ def stop_processes(processes: list[subprocess.Popen[bytes]]) -> None:
 # --- the suite ---------------------------------------------------------------------------------------------------
 
 
-def start_suite(run_dir: Path, web_concurrency: int) -> tuple[Suite, list[str]]:
-    names = [f"bench_{service}_{testing.RUN_ID}" for service in SERVICES]
-    env = testing.suite_env(
+def suite_env(web_concurrency: int) -> dict[str, str]:
+    return testing.suite_env(
         # The run's prefix: main() deletes every queue and exchange under it at the end (hundreds of leftover quorum
         # queues from repeated runs once wedged this machine's broker).
         SUITE_BROKER_PREFIX=f"{testing.BROKER_PREFIX}dispatch-{web_concurrency}.",
         SUITE_LOG_LEVEL="WARNING",
         WEB_CONCURRENCY=str(web_concurrency),
     )
-    for service, name in zip(SERVICES, names, strict=True):
-        env[f"{service.upper()}_DATABASE_URL"] = testing.database_url_for(name)
-    traefik_port = free_port()
-    env["SUITE_PUBLIC_URL"] = f"http://127.0.0.1:{traefik_port}"
-    suite = Suite(
-        run_dir=run_dir,
-        env=env,
-        traefik_port=traefik_port,
-        traefik_admin_port=free_port(),
-        ports={name: free_port() for name in ("gateway", *SERVICES)},
-        task_workers=False,
-    )
-    suite.prepare()
-    suite.start()
-    suite.wait_healthy(timeout=120)
-    return suite, names
-
-
-def drop_databases(names: list[str]) -> None:
-    import asyncpg
-
-    async def drop() -> None:
-        admin = await asyncpg.connect(testing.ADMIN_DATABASE_URL)
-        try:
-            for name in names:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-    asyncio.run(drop())
 
 
 def parse_time(value: str) -> datetime:
@@ -233,23 +201,25 @@ async def suite_round(suite: Suite, project_type: str, spec: SuiteRound) -> Resu
 
 
 def bench_suite(rounds: list[SuiteRound], web_concurrency: int) -> list[Result]:
-    with tempfile.TemporaryDirectory(prefix="bench-dispatch-") as directory:
-        suite, names = start_suite(Path(directory), web_concurrency)
-        try:
-            with httpx.Client(base_url=suite.url, headers={"X-API-Key": testing.TEST_API_KEY}, trust_env=False) as c:
-                code = f"bench_{uuid.uuid4().hex[:6]}"
-                c.post("/api/project-types", json={"code": code, "name": "bench"}).raise_for_status()
-                wait_until(
-                    lambda: (
-                        c.post("/api/projects", json={"name": "probe", "project_type_code": code}).status_code == 200
-                    ),
-                    60,
-                    "production to learn the project type",
-                )
-            return [asyncio.run(suite_round(suite, code, spec)) for spec in rounds]
-        finally:
-            suite.stop()
-            drop_databases(names)
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-dispatch-") as directory,
+        throwaway_suite(
+            Path(directory),
+            f"bench_{{service}}_{testing.RUN_ID}",
+            suite_env(web_concurrency),
+            healthy_timeout=120,
+            task_workers=False,
+        ) as suite,
+    ):
+        with httpx.Client(base_url=suite.url, headers={"X-API-Key": testing.TEST_API_KEY}, trust_env=False) as c:
+            code = f"bench_{uuid.uuid4().hex[:6]}"
+            c.post("/api/project-types", json={"code": code, "name": "bench"}).raise_for_status()
+            wait_until(
+                lambda: c.post("/api/projects", json={"name": "probe", "project_type_code": code}).status_code == 200,
+                60,
+                "production to learn the project type",
+            )
+        return [asyncio.run(suite_round(suite, code, spec)) for spec in rounds]
 
 
 # --- RQ ------------------------------------------------------------------------------------------------------------

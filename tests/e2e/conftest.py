@@ -9,12 +9,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 
 import suite_testing as testing
 from gateway.registry import SERVICES
-from suite_testing import free_port
+from suite_testing.suites import throwaway_suite
 from suite_tools.launcher import Suite
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,50 +41,19 @@ def small_pools(env: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def _drop_databases(names: list[str]) -> None:
-    import asyncio
-
-    async def drop() -> None:
-        admin = await asyncpg.connect(testing.ADMIN_DATABASE_URL)
-        try:
-            for name in names:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-    asyncio.run(drop())
-
-
 @contextmanager
 def running_suite(
     tmp_path_factory: pytest.TempPathFactory, tag: str, *, task_workers: bool = True, **overrides: str
 ) -> Iterator[Suite]:
     """A whole suite of its own (databases ``test_<service>_<run>_<tag>``, free ports); ``task_workers=False``
     leaves the reference task workers to the test."""
-    names = {service: f"test_{service}_{testing.RUN_ID}_{tag}" for service in SERVICES}
-    env = small_pools(testing.suite_env(**overrides))
-    for service, name in names.items():
-        env[f"{service.upper()}_DATABASE_URL"] = testing.database_url_for(name)
-    ports = {name: free_port() for name in ("gateway", *SERVICES)}
-    traefik_port = free_port()
-    env["SUITE_PUBLIC_URL"] = f"http://127.0.0.1:{traefik_port}"
-    run_dir = Path(tmp_path_factory.mktemp(f"suite-{tag}"))
-    suite = Suite(
-        run_dir=run_dir,
-        env=env,
-        traefik_port=traefik_port,
-        traefik_admin_port=free_port(),
-        ports=ports,
+    with throwaway_suite(
+        Path(tmp_path_factory.mktemp(f"suite-{tag}")),
+        f"test_{{service}}_{testing.RUN_ID}_{tag}",
+        small_pools(testing.suite_env(**overrides)),
         task_workers=task_workers,
-    )
-    suite.prepare()
-    suite.start()
-    try:
-        suite.wait_healthy(timeout=90)
+    ) as suite:
         yield suite
-    finally:
-        suite.stop()
-        _drop_databases(list(names.values()))
 
 
 @pytest.fixture(scope="session")
