@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 import suite_testing as testing
@@ -63,6 +64,23 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
         tmp_path_factory, "e2e", PRODUCTION_VISIBILITY_TIMEOUT_SECONDS="15", PRODUCTION_QUEUED_RESEND_SECONDS="20"
     ) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def admin(suite: Suite) -> Iterator[httpx.Client]:
+    """An API client of the session suite, through Traefik, with the API key."""
+    with httpx.Client(
+        base_url=suite.url, headers={"X-API-Key": testing.TEST_API_KEY}, timeout=30, trust_env=False
+    ) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def worker(suite: Suite) -> Iterator[httpx.Client]:
+    """A worker's client of the session suite, through Traefik, with the worker key (as a bearer token)."""
+    headers = {"Authorization": f"Bearer {testing.TEST_WORKER_KEY}"}
+    with httpx.Client(base_url=suite.url, headers=headers, timeout=30, trust_env=False) as client:
+        yield client
 
 
 def _load_run_n8n() -> Any:

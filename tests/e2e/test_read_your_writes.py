@@ -2,19 +2,8 @@
 although production learns of the type from ideation's event (production waits for it, woken by its read model)."""
 
 import uuid
-from collections.abc import Iterator
 
 import httpx
-import pytest
-
-from suite_testing import TEST_API_KEY
-from suite_tools.launcher import Suite
-
-
-@pytest.fixture(scope="module")
-def admin(suite: Suite) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=suite.url, headers={"X-API-Key": TEST_API_KEY}, timeout=30, trust_env=False) as client:
-        yield client
 
 
 def test_a_project_of_a_type_created_at_once_before_is_accepted_every_time(admin: httpx.Client):

@@ -13,16 +13,12 @@ dreamina worker take other modules' DREAMINA tasks.
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 import httpx
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
-
-from suite_testing import TEST_API_KEY, TEST_WORKER_KEY
-from suite_tools.launcher import Suite
 
 T = TypeVar("T", bound=BaseModel)
 PLATFORM = "kling_strict"
@@ -168,19 +164,6 @@ def data(response: httpx.Response) -> Any:
     body = response.json()
     assert body["code"] == 0, body
     return body["data"]
-
-
-@pytest.fixture(scope="module")
-def admin(suite: Suite) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=suite.url, headers={"X-API-Key": TEST_API_KEY}, timeout=15, trust_env=False) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def worker(suite: Suite) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {TEST_WORKER_KEY}"}
-    with httpx.Client(base_url=suite.url, headers=headers, timeout=15, trust_env=False) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -2,32 +2,14 @@
 task releases its dependents and the project follows."""
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
-
-from suite_testing import TEST_API_KEY, TEST_WORKER_KEY
-from suite_tools.launcher import Suite
 
 
 def data(response: httpx.Response) -> Any:
     assert response.status_code == 200, response.text
     return response.json()["data"]
-
-
-@pytest.fixture(scope="module")
-def admin(suite: Suite) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=suite.url, headers={"X-API-Key": TEST_API_KEY}, timeout=10, trust_env=False) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def worker(suite: Suite) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {TEST_WORKER_KEY}"}
-    with httpx.Client(base_url=suite.url, headers=headers, timeout=10, trust_env=False) as client:
-        yield client
 
 
 def wait_for_type(admin: httpx.Client, code: str) -> dict[str, Any]:
